@@ -1,0 +1,100 @@
+package gateway_test
+
+import (
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ssegw/ssegw/gateway"
+	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
+	"github.com/ssegw/ssegw/sse"
+)
+
+// startSilentBackend serves every method with handler, a backend that
+// answers in its own way: the gateway knows it by the demo's descriptors.
+func startSilentBackend(t *testing.T, handler grpc.StreamHandler) *grpc.ClientConn {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(handler))
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return dial(t, lis.Addr().String())
+}
+
+func TestHeaderTimeoutCommitsTheStream(t *testing.T) {
+	release := make(chan struct{})
+	conn := startSilentBackend(t, func(_ any, ss grpc.ServerStream) error {
+		// No headers, no messages, until released: then a failure.
+		select {
+		case <-release:
+		case <-ss.Context().Done():
+		}
+		return status.Error(codes.Aborted, "late failure")
+	})
+	base := startGateway(t, conn,
+		gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto),
+		gateway.WithHeaderTimeout(50*time.Millisecond))
+
+	start := time.Now()
+	s := open(t, "GET", base+"/v1/streams/quiet/events", nil, "")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("committed after %v", took)
+	}
+	close(release)
+	events := s.rest(t)
+	if len(events) != 1 || events[0].Event != "error" {
+		t.Fatalf("events %q, want one error event", events)
+	}
+	if st := decodeStatus(t, events[0].Data); st.GetCode() != int32(codes.Aborted) || st.GetMessage() != "late failure" {
+		t.Errorf("status %v", st)
+	}
+}
+
+func TestBackendEndingWithoutMessages(t *testing.T) {
+	conn := startSilentBackend(t, func(any, grpc.ServerStream) error { return nil })
+	base := startGateway(t, conn, gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto))
+
+	events := open(t, "GET", base+"/v1/streams/empty/events", nil, "").rest(t)
+	if len(events) != 1 || events[0].Event != "end" {
+		t.Fatalf("events %q, want only end", events)
+	}
+}
+
+func TestBackendDown(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close() // nothing listens there now
+	base := startGateway(t, dial(t, addr), gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto))
+
+	resp, _ := do(t, "GET", base+"/v1/streams/x/events", nil, "")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", resp.StatusCode)
+	}
+	body := make([]byte, 4096)
+	n, _ := resp.Body.Read(body)
+	if st := decodeStatus(t, body[:n]); st.GetCode() != int32(codes.Unavailable) {
+		t.Errorf("status %v, want Unavailable", st)
+	}
+}
+
+func TestRetryHintCanBeTurnedOff(t *testing.T) {
+	conn, _ := startBackend(t)
+	base := startGateway(t, conn, gateway.WithRetry(0), gateway.WithHeartbeat(20*time.Millisecond))
+	// open returns once the response headers arrive: they are flushed
+	// although the backend sends nothing for an hour.
+	s := open(t, "GET", base+"/v1/streams/x/events?interval=1h", nil, "", sse.WithRetryEvents(), sse.WithCommentEvents())
+	if ev := s.next(t); ev.Retry != 0 || ev.Comment != "ping" {
+		t.Fatalf("first event %+v, want a heartbeat and no retry hint", ev)
+	}
+}

@@ -1,0 +1,26 @@
+// Package gateway serves server-streaming gRPC methods as Server-Sent Events
+// routes.
+//
+// A Gateway is an http.Handler. It is built from a connection to a backend
+// and a source of descriptors (server reflection, a descriptor set file, or
+// descriptors compiled into the program), and it maps every
+// server-streaming method it finds to one or more routes:
+//
+//   - the method's google.api.http rules: GET rules, and POST rules with a
+//     body for fetch-based clients, including additional_bindings and path
+//     templates such as "/v1/{name=shelves/*}/events";
+//   - for a method without such a rule, GET /<package.Service>/<Method>.
+//
+// The request message is built from path variables and query parameters
+// (with grpc-gateway's runtime), from the whole request as protojson in the
+// "request" query parameter, or from the POST body. Each response message
+// becomes one event whose data is single-line protojson. The event name, the
+// field that becomes the event id, the request field that receives a
+// reconnecting client's Last-Event-ID and the heartbeat are set per method
+// with the ssegw.v1.stream method option, or with [WithMethodOptions].
+//
+// The stream ends with an "end" event when the backend finishes, or with an
+// "error" event carrying a google.rpc.Status as JSON when it fails. A
+// failure before the stream starts is answered with the HTTP status that
+// corresponds to the gRPC code and a JSON google.rpc.Status body.
+package gateway

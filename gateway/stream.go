@@ -1,0 +1,177 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/ssegw/ssegw/sse"
+)
+
+// Names of the terminal events.
+const (
+	EndEvent   = "end"
+	ErrorEvent = "error"
+)
+
+var streamDesc = &grpc.StreamDesc{ServerStreams: true}
+
+// serve runs one SSE stream: it builds the request, opens the backend
+// stream, commits the SSE response once the backend has accepted the call
+// (or after the header timeout), and then pumps messages into events until
+// the backend ends, fails, or the client goes away.
+func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+	req, lastID, err := g.buildRequest(rt, w, r, pathParams)
+	if err != nil {
+		g.writeStatus(w, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	ctx = metadata.NewOutgoingContext(ctx, g.outgoingMetadata(r, lastID))
+
+	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
+	if err != nil {
+		g.writeStatus(w, err)
+		return
+	}
+	if err := cs.SendMsg(req); err != nil && !errors.Is(err, io.EOF) {
+		g.writeStatus(w, err)
+		return
+	}
+	if err := cs.CloseSend(); err != nil {
+		g.writeStatus(w, err)
+		return
+	}
+
+	resp := rt.method.out.New().Interface()
+	pending := false // resp holds a message received before commit
+	header, headerErr, arrived := g.awaitHeader(ctx, cs)
+	if arrived && (header == nil || headerErr != nil) {
+		// The backend answered without headers: either it failed at once,
+		// or it ended without sending anything. Find out which.
+		err := cs.RecvMsg(resp)
+		switch {
+		case errors.Is(err, io.EOF):
+		case err != nil:
+			if ctx.Err() == nil {
+				g.writeStatus(w, err)
+			}
+			return
+		default:
+			pending = true
+		}
+	}
+
+	g.commit(w, header)
+	ew := newEventWriter(w, cancel, rt.method.heartbeat, rt.method.heartbeatEvent)
+	defer ew.close()
+	if ew.start(g.cfg.retry) != nil {
+		return
+	}
+
+	var data []byte
+	var idBuf []byte
+	ev := sse.Event{Event: rt.method.event}
+	for {
+		if !pending {
+			if err := cs.RecvMsg(resp); err != nil {
+				g.finish(ctx, ew, cs, err)
+				return
+			}
+		}
+		pending = false
+		data, err = g.marshal.MarshalAppend(data[:0], resp)
+		if err != nil {
+			g.finish(ctx, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			return
+		}
+		ev.Data, ev.ID = data, ""
+		if rt.method.id != nil {
+			var ok bool
+			if idBuf, ok = rt.method.id.appendText(idBuf[:0], resp.ProtoReflect()); ok {
+				ev.ID = string(idBuf)
+			}
+		}
+		if err := ew.write(&ev); err != nil {
+			if errors.Is(err, sse.ErrInvalidField) {
+				g.cfg.logger.Warn("event id cannot be sent", "method", rt.method.fullName, "error", err)
+				ev.ID = ""
+				if ew.write(&ev) == nil {
+					continue
+				}
+			}
+			return
+		}
+	}
+}
+
+// awaitHeader waits, up to the header timeout, for the backend's response
+// headers. arrived is false when the wait timed out.
+func (g *Gateway) awaitHeader(ctx context.Context, cs grpc.ClientStream) (md metadata.MD, err error, arrived bool) {
+	type result struct {
+		md  metadata.MD
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		md, err := cs.Header()
+		done <- result{md, err}
+	}()
+	timer := time.NewTimer(g.cfg.headerTimeout)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res.md, res.err, true
+	case <-timer.C:
+		return nil, nil, false
+	case <-ctx.Done():
+		return nil, ctx.Err(), true
+	}
+}
+
+// commit sends the SSE response headers, with the allowlisted backend
+// header metadata.
+func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
+	h := w.Header()
+	for key, values := range g.forwardedMetadata(backendHeader) {
+		for _, v := range values {
+			h.Add(key, v)
+		}
+	}
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+}
+
+// finish ends a committed stream after RecvMsg returned err: an "end" event
+// for a normal end, an "error" event for a failure, nothing when the client
+// has gone.
+func (g *Gateway) finish(ctx context.Context, ew *eventWriter, cs grpc.ClientStream, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	trailers := g.forwardedMetadata(cs.Trailer())
+	if errors.Is(err, io.EOF) {
+		data := []byte("{}")
+		if len(trailers) > 0 {
+			data = append([]byte(`{"trailers":`), metadataJSON(trailers)...)
+			data = append(data, '}')
+		}
+		_ = ew.write(&sse.Event{Event: EndEvent, Data: data})
+		return
+	}
+	st := status.Convert(err)
+	g.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "stream failed", slog.String("code", st.Code().String()), slog.String("message", st.Message()))
+	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
+}
