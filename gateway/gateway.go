@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -25,6 +26,8 @@ type Gateway struct {
 	unmarshalRequest protojson.UnmarshalOptions
 	incomingHeaders  []string
 	outgoingKeys     []string
+	cors             *corsPolicy
+	gzipWriters      sync.Pool
 }
 
 // New builds a Gateway for the backend reached through conn. It finds the
@@ -57,6 +60,15 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	if err := validateFieldValue("heartbeat event", cfg.heartbeatEvent); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	var cors *corsPolicy
+	if cfg.cors != nil {
+		if cors, err = newCORSPolicy(*cfg.cors); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
+	if err := validateAuthOptions(&cfg); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 
 	services, err := cfg.source.services(ctx, conn, cfg.services)
 	if err != nil {
@@ -75,6 +87,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		unmarshalRequest: requestUnmarshaler(resolver),
 		incomingHeaders:  incoming,
 		outgoingKeys:     outgoing,
+		cors:             cors,
 	}
 	g.marshal.Multiline, g.marshal.Indent = false, ""
 	if g.marshal.Resolver == nil {
@@ -119,9 +132,25 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 
 // ServeHTTP serves the gateway's routes. Unknown paths get 404 and known
 // paths with another HTTP method 405, both with a JSON google.rpc.Status
-// body.
+// body. The CORS policy, if any, applies first.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g.mux.ServeHTTP(w, r)
+	g.Wrap(g.mux).ServeHTTP(w, r)
+}
+
+// Wrap applies the gateway's CORS policy (see WithCORS) in front of next.
+// Use it around a ServeMux that the gateway's routes were added to with
+// Register, so that preflight requests are answered. Without a policy it
+// returns next.
+func (g *Gateway) Wrap(next http.Handler) http.Handler {
+	if g.cors == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.cors.handle(w, r, g.writeStatus) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Register adds the gateway's routes to mux, so that SSE routes can live

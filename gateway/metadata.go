@@ -13,7 +13,7 @@ import (
 var reservedHeaders = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-connection": true, "transfer-encoding": true,
 	"upgrade": true, "te": true, "trailer": true, "host": true, "content-type": true,
-	"content-length": true, "user-agent": true, "last-event-id": true,
+	"content-length": true, "user-agent": true, "last-event-id": true, "cookie": true,
 }
 
 // normalizeHeaderNames lower-cases names and refuses reserved ones.
@@ -33,13 +33,20 @@ func normalizeHeaderNames(names []string) ([]string, error) {
 }
 
 // outgoingMetadata is the metadata sent to the backend: the allowlisted
-// request headers, and the last event id as "last-event-id".
-func (g *Gateway) outgoingMetadata(r *http.Request, lastEventID string) metadata.MD {
+// request headers and cookies, the access token as authorization, and the
+// last event id as "last-event-id".
+func (g *Gateway) outgoingMetadata(r *http.Request, lastEventID, token string) metadata.MD {
 	md := metadata.MD{}
 	for _, key := range g.incomingHeaders {
 		if values := r.Header.Values(key); len(values) > 0 {
 			md[key] = values
 		}
+	}
+	if cookies := g.forwardedCookies(r); cookies != "" {
+		md["cookie"] = []string{cookies}
+	}
+	if token != "" {
+		md["authorization"] = []string{"Bearer " + token}
 	}
 	if lastEventID != "" {
 		md["last-event-id"] = []string{lastEventID}

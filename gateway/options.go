@@ -40,6 +40,10 @@ type config struct {
 	lastEventIDParam string
 	requestParam     string
 	maxRequestBytes  int64
+	cors             *CORS
+	cookies          []string
+	tokenParam       string
+	compress         bool
 }
 
 func defaultConfig() config {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -20,55 +21,60 @@ import (
 // buildRequest makes the request message of rt from an HTTP request: first
 // the JSON request (the POST body, or the request query parameter), then
 // path variables, then the other query parameters, then the last event id
-// into the resume field. It also returns the last event id. Errors are
-// InvalidArgument status errors that name the offending parameter.
-func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (proto.Message, string, error) {
+// into the resume field. It also returns the metadata for the backend.
+// Errors are InvalidArgument status errors that name the offending
+// parameter.
+func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (proto.Message, metadata.MD, error) {
 	msg := rt.method.in.New().Interface()
 	query := r.URL.Query()
 
 	if r.Method == http.MethodPost && rt.Body != "" {
 		if err := g.decodeBody(rt, w, r, msg); err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 	}
 	if values, ok := query[g.cfg.requestParam]; ok {
 		if len(values) != 1 {
-			return nil, "", invalidArgument("query parameter %q given %d times", g.cfg.requestParam, len(values))
+			return nil, nil, invalidArgument("query parameter %q given %d times", g.cfg.requestParam, len(values))
 		}
 		if int64(len(values[0])) > g.cfg.maxRequestBytes {
-			return nil, "", invalidArgument("query parameter %q is larger than %d bytes", g.cfg.requestParam, g.cfg.maxRequestBytes)
+			return nil, nil, invalidArgument("query parameter %q is larger than %d bytes", g.cfg.requestParam, g.cfg.maxRequestBytes)
 		}
 		if err := g.unmarshalRequest.Unmarshal([]byte(values[0]), msg); err != nil {
-			return nil, "", invalidArgument("query parameter %q: %v", g.cfg.requestParam, err)
+			return nil, nil, invalidArgument("query parameter %q: %v", g.cfg.requestParam, err)
 		}
 	}
 	for name, value := range pathParams {
 		if err := runtime.PopulateFieldFromPath(msg, name, value); err != nil {
-			return nil, "", invalidArgument("path variable %q: %v", name, err)
+			return nil, nil, invalidArgument("path variable %q: %v", name, err)
 		}
 	}
 	if rt.Body != "*" {
 		params := make(url.Values, len(query))
 		for k, v := range query {
-			if k != g.cfg.requestParam && k != g.cfg.lastEventIDParam {
+			if k != g.cfg.requestParam && k != g.cfg.lastEventIDParam && k != g.cfg.tokenParam {
 				params[k] = v
 			}
 		}
 		if err := runtime.PopulateQueryParameters(msg, params, rt.pathFields); err != nil {
-			return nil, "", invalidArgument("query parameters: %v", err)
+			return nil, nil, invalidArgument("query parameters: %v", err)
 		}
 	}
 
 	lastID, err := g.lastEventID(r, query)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if lastID != "" && rt.method.resume != nil {
 		if err := runtime.PopulateFieldFromPath(msg, rt.method.resume.String(), lastID); err != nil {
-			return nil, "", invalidArgument("Last-Event-ID %q does not fit field %s: %v", lastID, rt.method.resume, err)
+			return nil, nil, invalidArgument("Last-Event-ID %q does not fit field %s: %v", lastID, rt.method.resume, err)
 		}
 	}
-	return msg, lastID, nil
+	token, err := g.accessToken(r, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	return msg, g.outgoingMetadata(r, lastID, token), nil
 }
 
 // decodeBody reads a POST body of at most maxRequestBytes into msg, or into

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -29,14 +30,14 @@ var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 // (or after the header timeout), and then pumps messages into events until
 // the backend ends, fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	req, lastID, err := g.buildRequest(rt, w, r, pathParams)
+	req, md, err := g.buildRequest(rt, w, r, pathParams)
 	if err != nil {
 		g.writeStatus(w, err)
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ctx = metadata.NewOutgoingContext(ctx, g.outgoingMetadata(r, lastID))
+	ctx = metadata.NewOutgoingContext(ctx, md)
 
 	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
 	if err != nil {
@@ -71,8 +72,17 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		}
 	}
 
+	var gz *gzip.Writer
+	if g.cfg.compress && acceptsGzip(r) {
+		gz = g.gzipWriter(w)
+		defer g.gzipWriters.Put(gz)
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	if g.cfg.compress {
+		w.Header().Add("Vary", "Accept-Encoding")
+	}
 	g.commit(w, header)
-	ew := newEventWriter(w, cancel, rt.method.heartbeat, rt.method.heartbeatEvent)
+	ew := newEventWriter(w, gz, cancel, rt.method.heartbeat, rt.method.heartbeatEvent)
 	defer ew.close()
 	if ew.start(g.cfg.retry) != nil {
 		return

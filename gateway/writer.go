@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 type eventWriter struct {
 	mu        sync.Mutex
 	enc       *sse.Writer
+	gz        *gzip.Writer // nil unless the stream is compressed
 	rc        *http.ResponseController
 	cancel    context.CancelFunc
 	err       error
@@ -28,9 +31,15 @@ type eventWriter struct {
 	timer     *time.Timer
 }
 
-func newEventWriter(w http.ResponseWriter, cancel context.CancelFunc, period time.Duration, heartbeatEvent string) *eventWriter {
+// newEventWriter writes to w, through gz when it is not nil.
+func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.CancelFunc, period time.Duration, heartbeatEvent string) *eventWriter {
+	var out io.Writer = w
+	if gz != nil {
+		out = gz
+	}
 	ew := &eventWriter{
-		enc:       sse.NewWriter(w),
+		enc:       sse.NewWriter(out),
+		gz:        gz,
 		rc:        http.NewResponseController(w),
 		cancel:    cancel,
 		lastWrite: time.Now(),
@@ -67,6 +76,9 @@ func (ew *eventWriter) start(retry time.Duration) error {
 
 // done flushes after a write and records the outcome. ew.mu is held.
 func (ew *eventWriter) done(err error) error {
+	if err == nil && ew.gz != nil {
+		err = ew.gz.Flush()
+	}
 	if err == nil {
 		err = ew.rc.Flush()
 	}
@@ -102,12 +114,16 @@ func (ew *eventWriter) beat() {
 	}
 }
 
-// close stops heartbeats. Once it returns, nothing more is written.
+// close stops heartbeats and ends the compressed stream, if any. Once it
+// returns, nothing more is written.
 func (ew *eventWriter) close() {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	ew.closed = true
 	if ew.timer != nil {
 		ew.timer.Stop()
+	}
+	if ew.gz != nil && ew.err == nil {
+		_ = ew.gz.Close()
 	}
 }
