@@ -44,6 +44,9 @@ type config struct {
 	cookies          []string
 	tokenParam       string
 	compress         bool
+	// ignoreUnknownParams lets query parameters that name no request
+	// field through (grpc-gateway's behaviour) instead of refusing them.
+	ignoreUnknownParams bool
 }
 
 func defaultConfig() config {
@@ -166,6 +169,13 @@ func WithLastEventIDParam(name string) Option {
 // other query parameters are applied on top of it.
 func WithRequestParam(name string) Option {
 	return func(c *config) { c.requestParam = name }
+}
+
+// WithUnknownQueryParams ignores query parameters that name no field of
+// the request message, as grpc-gateway does, instead of answering 400. Use
+// it for clients that add parameters of their own, such as cache busters.
+func WithUnknownQueryParams() Option {
+	return func(c *config) { c.ignoreUnknownParams = true }
 }
 
 // WithMaxRequestBytes bounds the size of a POST body and of the request

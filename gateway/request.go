@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // buildRequest makes the request message of rt from an HTTP request: first
@@ -26,7 +27,10 @@ import (
 // parameter.
 func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (proto.Message, metadata.MD, error) {
 	msg := rt.method.in.New().Interface()
-	query := r.URL.Query()
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, nil, invalidArgument("malformed query: %v", err)
+	}
 
 	if r.Method == http.MethodPost && rt.Body != "" {
 		if err := g.decodeBody(rt, w, r, msg); err != nil {
@@ -45,6 +49,9 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 		}
 	}
 	for name, value := range pathParams {
+		if err := checkPathValue(value); err != nil {
+			return nil, nil, invalidArgument("path variable %q: %v", name, err)
+		}
 		if err := runtime.PopulateFieldFromPath(msg, name, value); err != nil {
 			return nil, nil, invalidArgument("path variable %q: %v", name, err)
 		}
@@ -52,9 +59,13 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 	if rt.Body != "*" {
 		params := make(url.Values, len(query))
 		for k, v := range query {
-			if k != g.cfg.requestParam && k != g.cfg.lastEventIDParam && k != g.cfg.tokenParam {
-				params[k] = v
+			if k == g.cfg.requestParam || k == g.cfg.lastEventIDParam || (g.cfg.tokenParam != "" && k == g.cfg.tokenParam) {
+				continue
 			}
+			if err := checkQueryParam(rt.method.desc.Input(), k); err != nil && !g.cfg.ignoreUnknownParams {
+				return nil, nil, err
+			}
+			params[k] = v
 		}
 		if err := runtime.PopulateQueryParameters(msg, params, rt.pathFields); err != nil {
 			return nil, nil, invalidArgument("query parameters: %v", err)
@@ -74,6 +85,11 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return nil, nil, err
 	}
+	// Refuse what the backend could not decode (invalid UTF-8 in a string
+	// field) here, before a call is made.
+	if _, err := proto.Marshal(msg); err != nil {
+		return nil, nil, invalidArgument("request cannot be encoded: %v", err)
+	}
 	return msg, g.outgoingMetadata(r, lastID, token), nil
 }
 
@@ -89,7 +105,10 @@ func (g *Gateway) decodeBody(rt *route, w http.ResponseWriter, r *http.Request, 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.maxRequestBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return invalidArgument("request body is larger than %d bytes", g.cfg.maxRequestBytes)
+			return &runtime.HTTPStatusError{
+				HTTPStatus: http.StatusRequestEntityTooLarge,
+				Err:        invalidArgument("request body is larger than %d bytes", g.cfg.maxRequestBytes),
+			}
 		}
 		return status.Errorf(codes.Canceled, "reading request body: %v", err)
 	}
@@ -123,6 +142,44 @@ func (g *Gateway) lastEventID(r *http.Request, query url.Values) (string, error)
 		return "", invalidArgument("Last-Event-ID contains a line break or NUL")
 	}
 	return id, nil
+}
+
+// checkPathValue refuses path variable values with "." or ".." segments,
+// which a backend that maps names to paths could be led astray by.
+func checkPathValue(v string) error {
+	for seg := range strings.SplitSeq(v, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("segment %q is not allowed", seg)
+		}
+	}
+	return nil
+}
+
+// checkQueryParam checks that a query parameter names a field of md, by
+// proto or JSON name, through singular message fields ("a.b.c"), with an
+// optional map key ("labels[k]").
+func checkQueryParam(md protoreflect.MessageDescriptor, key string) error {
+	path := key
+	if i := strings.IndexByte(key, '['); i >= 0 && strings.HasSuffix(key, "]") {
+		path = key[:i]
+	}
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		fd := md.Fields().ByName(protoreflect.Name(name))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(name)
+		}
+		if fd == nil {
+			return invalidArgument("unknown query parameter %q: %s has no field %q", key, md.FullName(), name)
+		}
+		if i < len(parts)-1 {
+			if fd.Message() == nil || fd.IsList() || fd.IsMap() {
+				return invalidArgument("query parameter %q: field %s is not a singular message", key, fd.FullName())
+			}
+			md = fd.Message()
+		}
+	}
+	return nil
 }
 
 func invalidArgument(format string, args ...any) error {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
@@ -77,6 +79,9 @@ func (g *Gateway) writeStatus(w http.ResponseWriter, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if (httpStatus == http.StatusServiceUnavailable || httpStatus == http.StatusTooManyRequests) && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", strconv.Itoa(max(1, int((g.cfg.retry+time.Second-1)/time.Second))))
+	}
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
 }

@@ -323,44 +323,6 @@ func TestResumeLosesNothingAndRepeatsNothing(t *testing.T) {
 	}
 }
 
-func TestBadRequestsMakeNoBackendCall(t *testing.T) {
-	conn, rec := startBackend(t)
-	base := startGateway(t, conn)
-
-	for _, tc := range []struct {
-		name, method, path string
-		header             http.Header
-		body               string
-		status             int
-		message            string
-	}{
-		{"unknown path", "GET", "/v1/nothing", nil, "", 404, "no route"},
-		{"wrong method", "DELETE", "/v1/symbols/A/ticks", nil, "", 405, "not allowed"},
-		{"unparsable query parameter", "GET", "/v1/symbols/A/ticks?count=many", nil, "", 400, `"count"`},
-		{"unparsable duration", "GET", "/v1/symbols/A/ticks?interval=soon", nil, "", 400, `"interval"`},
-		{"unknown field in request JSON", "GET", "/examples.demo.v1.DemoService/Fail?request=" + url.QueryEscape(`{"nope":1}`), nil, "", 400, "nope"},
-		{"invalid request JSON", "GET", "/examples.demo.v1.DemoService/Fail?request=%7B", nil, "", 400, "request"},
-		{"Last-Event-ID that does not fit the resume field", "GET", "/v1/streams/x/events", http.Header{"Last-Event-Id": {"seven"}}, "", 400, "after_seq"},
-		{"Last-Event-ID too long", "GET", "/v1/streams/x/events?lastEventID=" + strings.Repeat("9", 2000), nil, "", 400, "Last-Event-ID"},
-		{"unknown field in POST body", "POST", "/v1/streams/x/events:watch", nil, `{"nope": true}`, 400, "nope"},
-		{"POST body that is not JSON", "POST", "/v1/streams/x/events:watch", http.Header{"Content-Type": {"text/plain"}}, "x", 400, "application/json"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			resp, _ := do(t, tc.method, base+tc.path, tc.header, tc.body)
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tc.status, body)
-			}
-			if st := decodeStatus(t, body); !strings.Contains(st.GetMessage(), tc.message) {
-				t.Errorf("message %q does not mention %q", st.GetMessage(), tc.message)
-			}
-		})
-	}
-	if n := rec.count(); n != 0 {
-		t.Errorf("the backend received %d calls, want none", n)
-	}
-}
-
 func TestIncomingHeaderAllowlist(t *testing.T) {
 	conn, rec := startBackend(t)
 	base := startGateway(t, conn, gateway.WithIncomingHeaders("Authorization", "X-Tenant"))
