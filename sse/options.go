@@ -9,6 +9,7 @@ type readerConfig struct {
 	maxEventSize  int
 	commentEvents bool
 	retryEvents   bool
+	lastEventID   string
 }
 
 // ReaderOption configures a [Reader]; pass options to [NewReader].
@@ -45,4 +46,13 @@ func WithCommentEvents() ReaderOption {
 // comments, and a nil Data.
 func WithRetryEvents() ReaderOption {
 	return func(c *readerConfig) { c.retryEvents = true }
+}
+
+// WithLastEventID starts the reader with id as its last event ID, as a
+// browser's EventSource keeps its last event ID across reconnections: a
+// client that reconnects with Last-Event-ID gives the new connection's
+// reader the same id, so that events without an id field of their own
+// carry it, and LastEventID reports it until the stream sets another.
+func WithLastEventID(id string) ReaderOption {
+	return func(c *readerConfig) { c.lastEventID = id }
 }

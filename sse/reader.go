@@ -101,7 +101,7 @@ func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	return &Reader{src: r, cfg: cfg, nextLF: -1}
+	return &Reader{src: r, cfg: cfg, nextLF: -1, idBuf: []byte(cfg.lastEventID), lastID: cfg.lastEventID}
 }
 
 // Next returns the next dispatched event.

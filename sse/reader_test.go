@@ -359,3 +359,19 @@ func TestReaderAllocs(t *testing.T) {
 		t.Errorf("Next allocates %v times per event, want at most 1 (the data)", allocs)
 	}
 }
+
+func TestReaderWithLastEventID(t *testing.T) {
+	r := NewReader(strings.NewReader("data: a\n\nid: 9\ndata: b\n\nid\ndata: c\n\n"), WithLastEventID("7"))
+	if got := r.LastEventID(); got != "7" {
+		t.Fatalf("LastEventID before reading: %q, want 7", got)
+	}
+	for _, want := range []string{"7", "9", ""} {
+		ev, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ID != want {
+			t.Errorf("event %q: id %q, want %q", ev.Data, ev.ID, want)
+		}
+	}
+}
