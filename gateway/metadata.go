@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -35,12 +36,28 @@ func normalizeHeaderNames(names []string) ([]string, error) {
 // outgoingMetadata is the metadata sent to the backend: the allowlisted
 // request headers and cookies, the access token as authorization, and the
 // last event id as "last-event-id".
-func (g *Gateway) outgoingMetadata(r *http.Request, lastEventID, token string) metadata.MD {
+//
+// Values of binary keys (ending in "-bin") travel base64-encoded in HTTP
+// headers, as gRPC and grpc-gateway carry them; they are decoded here.
+func (g *Gateway) outgoingMetadata(r *http.Request, lastEventID, token string) (metadata.MD, error) {
 	md := metadata.MD{}
 	for _, key := range g.incomingHeaders {
-		if values := r.Header.Values(key); len(values) > 0 {
-			md[key] = values
+		values := r.Header.Values(key)
+		if len(values) == 0 {
+			continue
 		}
+		if strings.HasSuffix(key, "-bin") {
+			decoded := make([]string, len(values))
+			for i, v := range values {
+				b, err := decodeBinaryHeader(v)
+				if err != nil {
+					return nil, invalidArgument("header %s is not base64: %v", key, err)
+				}
+				decoded[i] = string(b)
+			}
+			values = decoded
+		}
+		md[key] = values
 	}
 	if cookies := g.forwardedCookies(r); cookies != "" {
 		md["cookie"] = []string{cookies}
@@ -51,19 +68,38 @@ func (g *Gateway) outgoingMetadata(r *http.Request, lastEventID, token string) m
 	if lastEventID != "" {
 		md["last-event-id"] = []string{lastEventID}
 	}
-	return md
+	return md, nil
 }
 
-// forwardedMetadata keeps the allowlisted keys of backend metadata.
+// decodeBinaryHeader decodes base64 with or without padding.
+func decodeBinaryHeader(v string) ([]byte, error) {
+	if len(v)%4 == 0 {
+		return base64.StdEncoding.DecodeString(v)
+	}
+	return base64.RawStdEncoding.DecodeString(v)
+}
+
+// forwardedMetadata keeps the allowlisted keys of backend metadata, with
+// the values of binary keys base64-encoded, so that they can stand in HTTP
+// headers and JSON.
 func (g *Gateway) forwardedMetadata(md metadata.MD) metadata.MD {
 	var out metadata.MD
 	for _, key := range g.outgoingKeys {
-		if values := md.Get(key); len(values) > 0 {
-			if out == nil {
-				out = metadata.MD{}
-			}
-			out[key] = values
+		values := md.Get(key)
+		if len(values) == 0 {
+			continue
 		}
+		if strings.HasSuffix(key, "-bin") {
+			encoded := make([]string, len(values))
+			for i, v := range values {
+				encoded[i] = base64.StdEncoding.EncodeToString([]byte(v))
+			}
+			values = encoded
+		}
+		if out == nil {
+			out = metadata.MD{}
+		}
+		out[key] = values
 	}
 	return out
 }

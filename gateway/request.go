@@ -90,7 +90,11 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 	if _, err := proto.Marshal(msg); err != nil {
 		return nil, nil, invalidArgument("request cannot be encoded: %v", err)
 	}
-	return msg, g.outgoingMetadata(r, lastID, token), nil
+	md, err := g.outgoingMetadata(r, lastID, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	return msg, md, nil
 }
 
 // decodeBody reads a POST body of at most maxRequestBytes into msg, or into
