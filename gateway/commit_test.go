@@ -3,12 +3,14 @@ package gateway_test
 import (
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ssegw/ssegw/gateway"
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
@@ -96,5 +98,33 @@ func TestRetryHintCanBeTurnedOff(t *testing.T) {
 	s := open(t, "GET", base+"/v1/streams/x/events?interval=1h", nil, "", sse.WithRetryEvents(), sse.WithCommentEvents())
 	if ev := s.next(t); ev.Retry != 0 || ev.Comment != "ping" {
 		t.Fatalf("first event %+v, want a heartbeat and no retry hint", ev)
+	}
+}
+
+func TestUnavailableMidResumableStreamEndsWithoutTerminalEvent(t *testing.T) {
+	conn := startSilentBackend(t, func(_ any, ss grpc.ServerStream) error {
+		var msg proto.Message = &demov1.SequenceEvent{Name: "streams/u", Seq: 1}
+		if method, _ := grpc.MethodFromServerStream(ss); strings.HasSuffix(method, "/Fail") {
+			msg = &demov1.FailResponse{Index: 1}
+		}
+		if err := ss.SendMsg(msg); err != nil {
+			return err
+		}
+		return status.Error(codes.Unavailable, "backend going away")
+	})
+	base := startGateway(t, conn, gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto))
+
+	// Sequence has an id field: the client should come back and resume.
+	events := open(t, "GET", base+"/v1/streams/u/events", nil, "").rest(t)
+	if len(events) != 1 || events[0].ID != "1" {
+		t.Fatalf("events %q, want the message and no end or error event", events)
+	}
+	// Fail has none: the failure is final, and said so.
+	events = open(t, "GET", base+"/examples.demo.v1.DemoService/Fail", nil, "").rest(t)
+	if len(events) != 2 || events[1].Event != gateway.ErrorEvent {
+		t.Fatalf("events %q, want the message and an error event", events)
+	}
+	if st := decodeStatus(t, events[1].Data); st.GetCode() != int32(codes.Unavailable) {
+		t.Errorf("error event %v, want Unavailable", st)
 	}
 }

@@ -92,6 +92,13 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 	return m, nil
 }
 
+// resumable reports whether a client can resume the method's streams: its
+// events carry ids, and a reconnecting client's Last-Event-ID reaches the
+// backend (always as metadata, and in the resume field when declared).
+func (m *method) resumable() bool {
+	return m.id != nil
+}
+
 // validateFieldValue refuses what cannot stand in an SSE field.
 func validateFieldValue(field, v string) error {
 	if strings.ContainsAny(v, "\r\n\x00") {

@@ -94,14 +94,14 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	for {
 		if !pending {
 			if err := cs.RecvMsg(resp); err != nil {
-				g.finish(ctx, ew, cs, err)
+				g.finish(ctx, rt.method, ew, cs, err)
 				return
 			}
 		}
 		pending = false
 		data, err = g.marshal.MarshalAppend(data[:0], resp)
 		if err != nil {
-			g.finish(ctx, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			g.finish(ctx, rt.method, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
 			return
 		}
 		ev.Data, ev.ID = data, ""
@@ -166,8 +166,11 @@ func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
 
 // finish ends a committed stream after RecvMsg returned err: an "end" event
 // for a normal end, an "error" event for a failure, nothing when the client
-// has gone.
-func (g *Gateway) finish(ctx context.Context, ew *eventWriter, cs grpc.ClientStream, err error) {
+// has gone. When the backend is unavailable in the middle of a resumable
+// stream, the response just ends, without a terminal event: the client
+// reconnects (after the retry hint) with Last-Event-ID and resumes, from
+// this replica or another, once the backend is back.
+func (g *Gateway) finish(ctx context.Context, m *method, ew *eventWriter, cs grpc.ClientStream, err error) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -182,6 +185,11 @@ func (g *Gateway) finish(ctx context.Context, ew *eventWriter, cs grpc.ClientStr
 		return
 	}
 	st := status.Convert(err)
+	if st.Code() == codes.Unavailable && m.resumable() {
+		g.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "backend unavailable mid-stream; the client will resume",
+			slog.String("method", m.fullName), slog.String("message", st.Message()))
+		return
+	}
 	g.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "stream failed", slog.String("code", st.Code().String()), slog.String("message", st.Message()))
 	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
 }
