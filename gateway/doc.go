@@ -23,4 +23,20 @@
 // "error" event carrying a google.rpc.Status as JSON when it fails. A
 // failure before the stream starts is answered with the HTTP status that
 // corresponds to the gRPC code and a JSON google.rpc.Status body.
+//
+// # Operations
+//
+// A gateway deployed beside a backend is observed and bounded with options:
+// [WithMetrics] registers Prometheus metrics (open streams per route,
+// events, bytes and heartbeats sent, stream ends by reason and gRPC code,
+// durations, time to first event, slow-consumer disconnects);
+// [WithAccessLog] logs one line per stream end, never with credentials;
+// [WithTracerProvider] opens a span per stream, and W3C trace context is
+// always forwarded to the backend. [WithWriteTimeout] disconnects a client
+// that stops reading and cancels its backend call; [WithStreamLimits] caps
+// concurrent streams, in all and per client, answering 503 and 429 with
+// Retry-After; [WithMaxStreamLifetime] rotates long connections. On
+// shutdown, [Gateway.Drain] tells every open stream to reconnect and waits
+// for them to end. [Join] serves the routes of several gateways, one per
+// backend, as one handler.
 package gateway

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -117,4 +118,129 @@ func ExampleGateway_Register() {
 	// GET /v1/{name=streams/*}/events
 	// POST /v1/{name=streams/*}/events:watch
 	// GET /examples.demo.v1.DemoService/Fail
+}
+
+// On shutdown, Drain tells every open stream to reconnect: each gets a
+// short "retry:" and ends without an "end" event, so that its client comes
+// back, with its Last-Event-ID, to another replica.
+func ExampleGateway_Drain() {
+	addr, stop := startDemoBackend()
+	defer stop()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+
+	gw, err := gateway.New(context.Background(), conn, gateway.WithDrainRetry(500*time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/v1/streams/example/events?interval=0.01s")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := sse.NewReader(resp.Body)
+	first, err := events.Next()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("first event id:", first.ID)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- gw.Drain(ctx) }()
+
+	ended := "without an end event"
+	for {
+		ev, err := events.Next()
+		if err != nil {
+			break
+		}
+		if ev.Event == gateway.EndEvent {
+			ended = "with an end event"
+		}
+	}
+	fmt.Println("stream ended", ended)
+	fmt.Println("retry hint within 250ms..750ms:", events.Retry() >= 250*time.Millisecond && events.Retry() <= 750*time.Millisecond)
+	fmt.Println("drain:", <-drained, "open streams:", gw.OpenStreams())
+	// Output:
+	// first event id: 1
+	// stream ended without an end event
+	// retry hint within 250ms..750ms: true
+	// drain: <nil> open streams: 0
+}
+
+// Several backends behind one listener: one gateway per backend, joined
+// into one handler. Here the second backend's methods are given routes of
+// their own, as an operator would for protos they cannot change.
+func ExampleJoin() {
+	prices, stopPrices := startDemoBackend()
+	defer stopPrices()
+	replays, stopReplays := startDemoBackend()
+	defer stopReplays()
+
+	var gateways []*gateway.Gateway
+	for _, b := range []struct {
+		addr string
+		opts []gateway.Option
+	}{
+		{prices, nil},
+		{replays, []gateway.Option{
+			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Ticks", &annotations.HttpRule{
+				Pattern: &annotations.HttpRule_Get{Get: "/replay/{symbol}/ticks"},
+			}),
+			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Sequence", &annotations.HttpRule{
+				Pattern: &annotations.HttpRule_Get{Get: "/replay/{name=streams/*}"},
+			}),
+			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Fail", &annotations.HttpRule{
+				Pattern: &annotations.HttpRule_Get{Get: "/replay/fail"},
+			}),
+		}},
+	} {
+		conn, err := grpc.NewClient(b.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer conn.Close()
+		opts := append([]gateway.Option{gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto)}, b.opts...)
+		gw, err := gateway.New(context.Background(), conn, opts...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		gateways = append(gateways, gw)
+	}
+	h, err := gateway.Join(gateways...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	for _, path := range []string{"/v1/symbols/ACME/ticks?count=1&interval=0.01s", "/replay/ACME/ticks?count=1&interval=0.01s"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		events := sse.NewReader(resp.Body)
+		for {
+			ev, err := events.Next()
+			if err != nil {
+				break
+			}
+			var tick demov1.Tick
+			if ev.Event == "tick" && protojson.Unmarshal(ev.Data, &tick) == nil {
+				fmt.Println(path, "→", tick.GetSymbol())
+			}
+		}
+		resp.Body.Close()
+	}
+	// Output:
+	// /v1/symbols/ACME/ticks?count=1&interval=0.01s → ACME
+	// /replay/ACME/ticks?count=1&interval=0.01s → ACME
 }

@@ -26,6 +26,7 @@ type Gateway struct {
 	unmarshalRequest protojson.UnmarshalOptions
 	incomingHeaders  []string
 	outgoingKeys     []string
+	ops              *operations
 	cors             *corsPolicy
 	gzipWriters      sync.Pool
 }
@@ -104,7 +105,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
-			routes, err := routesOf(m, httpRuleOf(md), cfg.logger)
+			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger)
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
@@ -122,6 +123,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
 	)
 	if err := g.Register(g.mux); err != nil {
+		return nil, err
+	}
+	if err := g.setupOps(conn); err != nil {
 		return nil, err
 	}
 	for _, rt := range g.routes {

@@ -47,6 +47,7 @@ type config struct {
 	// ignoreUnknownParams lets query parameters that name no request
 	// field through (grpc-gateway's behaviour) instead of refusing them.
 	ignoreUnknownParams bool
+	ops                 opsConfig
 }
 
 func defaultConfig() config {
@@ -60,6 +61,7 @@ func defaultConfig() config {
 		requestParam:     DefaultRequestParam,
 		maxRequestBytes:  DefaultMaxRequestBytes,
 		methodOptions:    map[protoreflect.FullName]*ssegwv1.StreamOptions{},
+		ops:              defaultOpsConfig(),
 	}
 }
 

@@ -48,6 +48,8 @@ type route struct {
 	body protoreflect.FieldDescriptor
 	// pathFields keeps query parameters from overriding path variables.
 	pathFields *utilities.DoubleArray
+	// metrics are the route's metrics; nil without WithMetrics.
+	metrics *routeMetrics
 }
 
 func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cfg *config) (*method, error) {

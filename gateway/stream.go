@@ -30,26 +30,30 @@ var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 // (or after the header timeout), and then pumps messages into events until
 // the backend ends, fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	req, md, err := g.buildRequest(rt, w, r, pathParams)
-	if err != nil {
-		g.writeStatus(w, err)
+	sr, w, admitted := g.admit(rt, w, r)
+	defer sr.end()
+	if !admitted {
 		return
 	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	ctx = metadata.NewOutgoingContext(ctx, md)
+	req, md, err := g.buildRequest(rt, w, r, pathParams)
+	if err != nil {
+		sr.refuse(w, err)
+		return
+	}
+	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
+	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
 
 	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
 	if err != nil {
-		g.writeStatus(w, err)
+		sr.refuse(w, err)
 		return
 	}
 	if err := cs.SendMsg(req); err != nil && !errors.Is(err, io.EOF) {
-		g.writeStatus(w, err)
+		sr.refuse(w, err)
 		return
 	}
 	if err := cs.CloseSend(); err != nil {
-		g.writeStatus(w, err)
+		sr.refuse(w, err)
 		return
 	}
 
@@ -63,9 +67,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
-			if ctx.Err() == nil {
-				g.writeStatus(w, err)
-			}
+			sr.refuse(w, err)
 			return
 		default:
 			pending = true
@@ -82,7 +84,8 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		w.Header().Add("Vary", "Accept-Encoding")
 	}
 	g.commit(w, header)
-	ew := newEventWriter(w, gz, cancel, rt.method.heartbeat, rt.method.heartbeatEvent)
+	sr.opened()
+	ew := newEventWriter(w, gz, cancel, rt.method.heartbeat, rt.method.heartbeatEvent, sr)
 	defer ew.close()
 	if ew.start(g.cfg.retry) != nil {
 		return
@@ -91,36 +94,38 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	var data []byte
 	var idBuf []byte
 	ev := sse.Event{Event: rt.method.event}
+	rcv := newReceiver(cs, rt.method.out, resp, pending)
+	defer rcv.stop()
 	for {
-		if !pending {
-			if err := cs.RecvMsg(resp); err != nil {
-				g.finish(ctx, rt.method, ew, cs, err)
-				return
-			}
+		resp, err := rcv.next()
+		if err != nil {
+			g.finish(ctx, rt.method, sr, ew, cs, err)
+			return
 		}
-		pending = false
 		data, err = g.marshal.MarshalAppend(data[:0], resp)
 		if err != nil {
-			g.finish(ctx, rt.method, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			g.finish(ctx, rt.method, sr, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
 			return
 		}
 		ev.Data, ev.ID = data, ""
 		if rt.method.id != nil {
 			var ok bool
 			if idBuf, ok = rt.method.id.appendText(idBuf[:0], resp.ProtoReflect()); ok {
-				ev.ID = string(idBuf)
+				ev.ID = transientString(idBuf) // copied out by the write below
 			}
 		}
-		if err := ew.write(&ev); err != nil {
+		if err := ew.send(&ev, rcv.more()); err != nil {
 			if errors.Is(err, sse.ErrInvalidField) {
 				g.cfg.logger.Warn("event id cannot be sent", "method", rt.method.fullName, "error", err)
 				ev.ID = ""
-				if ew.write(&ev) == nil {
+				if ew.send(&ev, rcv.more()) == nil {
+					sr.sent()
 					continue
 				}
 			}
 			return
 		}
+		sr.sent()
 	}
 }
 
@@ -166,14 +171,17 @@ func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
 
 // finish ends a committed stream after RecvMsg returned err: an "end" event
 // for a normal end, an "error" event for a failure, nothing when the client
-// has gone. When the backend is unavailable in the middle of a resumable
-// stream, the response just ends, without a terminal event: the client
-// reconnects (after the retry hint) with Last-Event-ID and resumes, from
-// this replica or another, once the backend is back.
-func (g *Gateway) finish(ctx context.Context, m *method, ew *eventWriter, cs grpc.ClientStream, err error) {
+// has gone, and a retry hint when the gateway tells the client to come back.
+// When the backend is unavailable in the middle of a resumable stream, the
+// response just ends, without a terminal event: the client reconnects
+// (after the retry hint) with Last-Event-ID and resumes, from this replica
+// or another, once the backend is back.
+func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *eventWriter, cs grpc.ClientStream, err error) {
 	if ctx.Err() != nil {
+		sr.interrupted(ew)
 		return
 	}
+	sr.finished(err)
 	trailers := g.forwardedMetadata(cs.Trailer())
 	if errors.Is(err, io.EOF) {
 		data := []byte("{}")

@@ -3,6 +3,7 @@ package gateway
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
@@ -19,12 +20,17 @@ import (
 type eventWriter struct {
 	mu        sync.Mutex
 	enc       *sse.Writer
+	batch     batchWriter  // under enc: gathers events written without a flush
 	gz        *gzip.Writer // nil unless the stream is compressed
 	rc        *http.ResponseController
-	cancel    context.CancelFunc
+	cancel    context.CancelCauseFunc
 	err       error
 	closed    bool
 	lastWrite time.Time
+
+	sr           *streamRecord // counts heartbeats
+	writeTimeout time.Duration // deadline of each write; 0 for none
+	writeStart   time.Time     // when the current write began
 
 	period    time.Duration
 	heartbeat sse.Event // named heartbeat event; zero for a comment
@@ -32,20 +38,24 @@ type eventWriter struct {
 }
 
 // newEventWriter writes to w, through gz when it is not nil.
-func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.CancelFunc, period time.Duration, heartbeatEvent string) *eventWriter {
+func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.CancelCauseFunc, period time.Duration, heartbeatEvent string, sr *streamRecord) *eventWriter {
 	var out io.Writer = w
 	if gz != nil {
 		out = gz
 	}
 	ew := &eventWriter{
-		enc:       sse.NewWriter(out),
 		gz:        gz,
 		rc:        http.NewResponseController(w),
 		cancel:    cancel,
 		lastWrite: time.Now(),
 		period:    period,
 		heartbeat: sse.Event{Event: heartbeatEvent},
+
+		sr:           sr,
+		writeTimeout: sr.g.ops.cfg.writeTimeout,
 	}
+	ew.batch.w = out
+	ew.enc = sse.NewWriter(&ew.batch)
 	if period > 0 {
 		ew.timer = time.AfterFunc(period, ew.beat)
 	}
@@ -54,12 +64,35 @@ func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.Cance
 
 // write writes ev and flushes it.
 func (ew *eventWriter) write(ev *sse.Event) error {
+	return ew.send(ev, false)
+}
+
+// send writes ev, and flushes it unless more says that another event
+// follows at once: events that are ready together leave in one write.
+func (ew *eventWriter) send(ev *sse.Event, more bool) error {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	if ew.err != nil {
 		return ew.err
 	}
-	return ew.done(ew.enc.WriteEvent(ev))
+	if more {
+		// The batch may go out when it fills: the deadline must not be
+		// old by then.
+		ew.freshDeadline()
+		ew.batch.begin()
+	} else {
+		ew.deadline()
+	}
+	err := ew.enc.WriteEvent(ev)
+	switch {
+	case errors.Is(err, sse.ErrInvalidField):
+		// Nothing was written and the stream is intact: the caller may
+		// send the event without the offending field.
+		return err
+	case more && err == nil:
+		return nil
+	}
+	return ew.done(err)
 }
 
 // start flushes the committed response headers, with a retry hint when
@@ -68,6 +101,7 @@ func (ew *eventWriter) write(ev *sse.Event) error {
 func (ew *eventWriter) start(retry time.Duration) error {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
+	ew.deadline()
 	if retry > 0 {
 		return ew.done(ew.enc.WriteRetry(retry))
 	}
@@ -76,6 +110,9 @@ func (ew *eventWriter) start(retry time.Duration) error {
 
 // done flushes after a write and records the outcome. ew.mu is held.
 func (ew *eventWriter) done(err error) error {
+	if err == nil {
+		err = ew.batch.flush()
+	}
 	if err == nil && ew.gz != nil {
 		err = ew.gz.Flush()
 	}
@@ -84,7 +121,7 @@ func (ew *eventWriter) done(err error) error {
 	}
 	if err != nil {
 		ew.err = err
-		ew.cancel()
+		ew.cancel(ew.failure(err))
 		return err
 	}
 	ew.lastWrite = time.Now()
@@ -104,12 +141,14 @@ func (ew *eventWriter) beat() {
 		return
 	}
 	var err error
+	ew.deadline()
 	if ew.heartbeat.Event != "" {
 		err = ew.enc.WriteEvent(&ew.heartbeat)
 	} else {
 		err = ew.enc.WriteComment("ping")
 	}
 	if ew.done(err) == nil {
+		ew.sr.heartbeat()
 		ew.timer.Reset(ew.period)
 	}
 }
@@ -120,10 +159,12 @@ func (ew *eventWriter) close() {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	ew.closed = true
+	ew.batch.release()
 	if ew.timer != nil {
 		ew.timer.Stop()
 	}
 	if ew.gz != nil && ew.err == nil {
 		_ = ew.gz.Close()
 	}
+	ew.clearDeadline()
 }

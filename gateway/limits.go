@@ -1,0 +1,176 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Limiter bounds the number of concurrent streams, in total and per client
+// address. One Limiter can be shared by several gateways (one per backend)
+// served on one listener, with WithLimiter. A Limiter is safe for
+// concurrent use.
+type Limiter struct {
+	max, perClient int
+
+	mu      sync.Mutex
+	total   int
+	clients map[string]int // open streams per client address; no zero entries
+}
+
+// NewLimiter returns a Limiter that allows at most maxStreams concurrent
+// streams in all, and at most maxPerClient from one client address. Zero
+// or less means no limit.
+//
+// A request over the total limit is answered 503 Service Unavailable (gRPC
+// Unavailable); one over its client's limit 429 Too Many Requests (gRPC
+// ResourceExhausted); both with Retry-After and a JSON google.rpc.Status
+// body.
+func NewLimiter(maxStreams, maxPerClient int) *Limiter {
+	return &Limiter{max: max(maxStreams, 0), perClient: max(maxPerClient, 0), clients: map[string]int{}}
+}
+
+// WithLimiter makes the gateway count its streams with l.
+func WithLimiter(l *Limiter) Option {
+	return func(c *config) { c.ops.limiter = l }
+}
+
+// WithStreamLimits limits the gateway's concurrent streams to maxStreams
+// in all and maxPerClient per client address (zero or less: no limit). It
+// is WithLimiter(NewLimiter(maxStreams, maxPerClient)).
+func WithStreamLimits(maxStreams, maxPerClient int) Option {
+	return WithLimiter(NewLimiter(maxStreams, maxPerClient))
+}
+
+// WithClientAddress sets how the address of a request's client is found,
+// for the per-client stream limit and the access log. The default,
+// RemoteAddress, is the peer's IP address: behind a proxy or load balancer
+// every client then has the proxy's address, unless the proxy is trusted
+// with ForwardedFor.
+func WithClientAddress(f func(r *http.Request) string) Option {
+	return func(c *config) { c.ops.clientAddress = f }
+}
+
+// Open returns the number of streams the limiter counts now.
+func (l *Limiter) Open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total
+}
+
+// acquire takes a slot for a stream of client, or returns the status error
+// that refuses it.
+func (l *Limiter) acquire(client string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max > 0 && l.total >= l.max {
+		return status.Errorf(codes.Unavailable, "the gateway serves its maximum of %d concurrent streams; retry later", l.max)
+	}
+	if l.perClient > 0 && l.clients[client] >= l.perClient {
+		return status.Errorf(codes.ResourceExhausted, "client %s has its maximum of %d concurrent streams open", client, l.perClient)
+	}
+	l.total++
+	if l.perClient > 0 {
+		l.clients[client]++
+	}
+	return nil
+}
+
+// release gives back the slot acquire took.
+func (l *Limiter) release(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if l.perClient > 0 {
+		if n := l.clients[client] - 1; n > 0 {
+			l.clients[client] = n
+		} else {
+			delete(l.clients, client)
+		}
+	}
+}
+
+// RemoteAddress returns the IP address of the request's peer, from
+// r.RemoteAddr. It is the default client address.
+func RemoteAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ForwardedFor returns a client address function that trusts the
+// X-Forwarded-For header of requests from peers in the trusted prefixes
+// (the proxies in front of the gateway): the client is the rightmost
+// address in the header that is not itself trusted. Requests from other
+// peers, whose header anyone could forge, are known by their peer address,
+// as with RemoteAddress.
+func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		peer := RemoteAddress(r)
+		addr, err := netip.ParseAddr(peer)
+		if err != nil || !isTrusted(addr) {
+			return peer
+		}
+		client := addr
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = hop.Unmap()
+			if !isTrusted(client) {
+				break
+			}
+		}
+		return client.String()
+	}
+}
+
+// deadline sets the deadline of the write that follows. ew.mu is held.
+func (ew *eventWriter) deadline() {
+	if ew.writeTimeout > 0 {
+		ew.writeStart = time.Now()
+		_ = ew.rc.SetWriteDeadline(ew.writeStart.Add(ew.writeTimeout))
+	}
+}
+
+// clearDeadline removes the write deadline once the stream is over, so that
+// it does not outlive the response on a kept-alive connection. ew.mu is
+// held.
+func (ew *eventWriter) clearDeadline() {
+	if ew.writeTimeout > 0 && ew.err == nil {
+		_ = ew.rc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// failure is the cause with which a failed write cancels the stream:
+// errSlowConsumer when it missed its deadline, errClientGone otherwise.
+func (ew *eventWriter) failure(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) ||
+		(ew.writeTimeout > 0 && time.Since(ew.writeStart) >= ew.writeTimeout) {
+		ew.sr.slow = true
+		return fmt.Errorf("%w: %w", errSlowConsumer, err)
+	}
+	return fmt.Errorf("%w: %w", errClientGone, err)
+}
