@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
 
 	"github.com/ssegw/ssegw/sse"
 )
@@ -24,7 +28,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m,
+		// Connections kept alive by http.DefaultClient between tests.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+	)
 }
 
 const runMainEnv = "SSEGW_TEST_RUN_MAIN"
@@ -123,11 +131,28 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-func TestBackendWithoutReflectionFailsClearly(t *testing.T) {
+func TestUnreachableBackendFailsClearly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	// A port where no gRPC server listens: discovery cannot succeed.
-	err := run(ctx, []string{"--backend", "127.0.0.1:1", "--listen", "127.0.0.1:0"}, io.Discard, io.Discard)
+	err := run(ctx, []string{"--backend", "127.0.0.1:1", "--listen", "127.0.0.1:0", "--discovery-timeout", "300ms"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not reachable") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("run: %v, want an error saying the backend is not reachable", err)
+	}
+}
+
+func TestBackendWithoutReflectionFailsClearly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	// A gRPC server without reflection.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+	err = run(ctx, []string{"--backend", lis.Addr().String(), "--listen", "127.0.0.1:0"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "reflection") {
 		t.Fatalf("run: %v, want an error about server reflection", err)
 	}

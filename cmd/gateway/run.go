@@ -9,120 +9,298 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/ssegw/ssegw/gateway"
+	"github.com/ssegw/ssegw/internal/config"
 	"github.com/ssegw/ssegw/internal/demo"
 )
 
-// shutdownTimeout bounds how long a clean exit waits for requests to end.
-const shutdownTimeout = 5 * time.Second
-
-// run starts the gateway and serves until ctx ends. It prints the address
-// it listens on (and, with --demo, URLs to try) to stdout.
+// run starts the gateway and serves until ctx ends (on SIGTERM or SIGINT),
+// then drains. It prints the address it listens on, the routes and, with
+// --demo, URLs to try, to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	s, err := parseFlags(args, stderr)
+	return runEnv(ctx, args, os.LookupEnv, stdout, stderr)
+}
+
+func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	cmd, err := parseArgs(args, lookupEnv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	logger := newLogger(s, stderr)
+	if cmd.version {
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	}
+	cfg := cmd.cfg
+	logger := newLogger(cfg.Log, stderr)
 
-	target := s.backend
-	if s.demo {
+	if cfg.Demo {
 		addr, stopBackend, err := startDemoBackend()
 		if err != nil {
 			return err
 		}
 		defer stopBackend()
-		target = addr
 		logger.Info("demo backend started", "address", addr)
-	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return fmt.Errorf("backend %q: %w", target, err)
-	}
-	defer conn.Close()
-
-	opts := []gateway.Option{
-		gateway.WithLogger(logger),
-		gateway.WithHeartbeat(s.heartbeat),
-		gateway.WithRetry(s.retry),
-		gateway.WithServices(s.services...),
-		gateway.WithOutgoingMetadata(s.outgoingMD...),
-	}
-	if s.incomingHeaders != nil {
-		opts = append(opts, gateway.WithIncomingHeaders(s.incomingHeaders...))
-	}
-	if s.descriptorSet != "" {
-		opts = append(opts, gateway.WithDescriptorSetFile(s.descriptorSet))
-	}
-	discoverCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	gw, err := gateway.New(discoverCtx, conn, opts...)
-	cancel()
-	if err != nil {
-		return err
+		b := config.Backend{Name: "demo", Target: addr, DiscoveryTimeout: 30 * time.Second}
+		cfg.Backends = []config.Backend{b}
 	}
 
-	var handler http.Handler = gw
-	if s.demo {
-		handler = demo.Handler(gw)
+	shared := sharedOptions{logger: logger}
+	if cfg.Metrics.Enabled {
+		shared.registry = newRegistry()
 	}
-	lis, err := net.Listen("tcp", s.listen)
+	tp, err := newTracerProvider(ctx, cfg.Tracing)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
+		return fmt.Errorf("tracing: %w", err)
 	}
-	return serve(ctx, lis, handler, gw.Routes(), s.demo, logger, stdout)
+	if tp != nil {
+		shared.tracerProvider = tp
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tp.Shutdown(flushCtx); err != nil {
+				logger.Warn("flushing spans", "error", err)
+			}
+		}()
+	}
+	shared.limiter = gateway.NewLimiter(cfg.Limits.MaxStreams, cfg.Limits.MaxStreamsPerClient)
+	if proxies, _ := cfg.TrustedProxies(); len(proxies) > 0 {
+		shared.clientAddress = gateway.ForwardedFor(proxies...)
+	}
+
+	a := &app{}
+	for _, bc := range cfg.Backends {
+		b, err := dialBackend(bc, logger)
+		if err != nil {
+			return err
+		}
+		defer b.conn.Close()
+		a.backends = append(a.backends, b)
+	}
+
+	if cmd.printConfig {
+		gws, err := discoverAll(ctx, cfg, a.backends, shared)
+		if err != nil {
+			return err
+		}
+		return printConfig(stdout, cfg, a.backends, gws)
+	}
+	return serve(ctx, cfg, a, shared, logger, stdout)
 }
 
-// serve serves handler on lis until ctx ends, then ends open streams (their
-// clients reconnect) and shuts the server down.
-func serve(ctx context.Context, lis net.Listener, handler http.Handler, routes []gateway.Route, isDemo bool, logger *slog.Logger, stdout io.Writer) error {
-	streams, endStreams := context.WithCancel(context.Background())
-	defer endStreams()
+// serve listens, discovers the backends' services, serves them until ctx
+// ends, and then drains.
+func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions, logger *slog.Logger, stdout io.Writer) error {
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	var adminSrv *http.Server
+	var adminLis net.Listener
+	if cfg.AdminListen == "" {
+		a.adminRoutes(mux, shared.registry, logger)
+	} else {
+		adminLis, err = net.Listen("tcp", cfg.AdminListen)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("admin_listen: %w", err)
+		}
+		adminMux := http.NewServeMux()
+		a.adminRoutes(adminMux, shared.registry, logger)
+		adminSrv = &http.Server{Handler: adminMux, ReadHeaderTimeout: cfg.Limits.ReadHeaderTimeout, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	}
+	mux.Handle("/", a)
+
 	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return streams },
+		Handler:           mux,
+		ReadHeaderTimeout: cfg.Limits.ReadHeaderTimeout,
+		MaxHeaderBytes:    cfg.Limits.MaxHeaderBytes,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Protocols:         new(http.Protocols),
 	}
-	base := "http://" + lis.Addr().String()
-	fmt.Fprintf(stdout, "ssegw listening on %s\n", base)
-	for _, rt := range routes {
-		fmt.Fprintf(stdout, "  %-4s %s  ->  %s\n", rt.HTTPMethod, rt.Path, rt.GRPCMethod)
-	}
-	if isDemo {
-		fmt.Fprint(stdout, demo.Tries(base))
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(true)
+	srv.Protocols.SetUnencryptedHTTP2(cfg.H2C)
+	scheme := "http"
+	if cfg.TLS.CertFile != "" {
+		files, err := loadCertFiles(cfg.TLS.CertFile, cfg.TLS.KeyFile, logger)
+		if err != nil {
+			lis.Close()
+			if adminLis != nil {
+				adminLis.Close()
+			}
+			return fmt.Errorf("tls: %w", err)
+		}
+		srv.TLSConfig = serverTLS(files)
+		scheme = "https"
 	}
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
+	served := make(chan error, 2)
+	go func() {
+		if srv.TLSConfig != nil {
+			served <- srv.ServeTLS(lis, "", "")
+		} else {
+			served <- srv.Serve(lis)
+		}
+	}()
+	if adminSrv != nil {
+		go func() { served <- adminSrv.Serve(adminLis) }()
+	}
+	stopServers := func() {
+		_ = srv.Close()
+		if adminSrv != nil {
+			_ = adminSrv.Close()
+		}
+	}
+
+	gws, err := discoverAll(ctx, cfg, a.backends, shared)
+	if err == nil {
+		err = checkAdminPaths(cfg, gws)
+	}
+	if err != nil {
+		stopServers()
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
+		return err
+	}
+	var handler http.Handler
+	if len(gws) == 1 {
+		handler = gws[0]
+	} else if handler, err = gateway.Join(gws...); err != nil {
+		stopServers()
+		return err
+	}
+	if cfg.Demo {
+		handler = demo.Handler(handler)
+	}
+	a.routes.Store(&handler)
+
+	base := scheme + "://" + lis.Addr().String()
+	fmt.Fprintf(stdout, "ssegw listening on %s\n", base)
+	if adminLis != nil {
+		fmt.Fprintf(stdout, "  health and metrics on http://%s\n", adminLis.Addr())
+	}
+	printRoutes(stdout, a.backends, gws, "  ")
+	if cfg.Demo {
+		fmt.Fprint(stdout, demo.Tries(base))
+	}
+	logger.Info("serving", "address", base, "backends", len(gws))
+
 	select {
 	case err := <-served:
+		stopServers()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	endStreams()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	return drain(cfg, a, srv, adminSrv, gws, logger)
+}
+
+// drain shuts down gracefully: /readyz fails at once; after drain.delay
+// the listener stops accepting, every open stream is told to reconnect
+// elsewhere, and the process waits up to drain.timeout for them to end.
+func drain(cfg *config.Config, a *app, srv, adminSrv *http.Server, gws []*gateway.Gateway, logger *slog.Logger) error {
+	a.draining.Store(true)
+	open := 0
+	for _, gw := range gws {
+		open += gw.OpenStreams()
+	}
+	logger.Info("draining", "open_streams", open, "delay", cfg.Drain.Delay, "timeout", cfg.Drain.Timeout)
+	waitOrDone(context.Background(), cfg.Drain.Delay)
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Drain.Timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(ctx) }()
+	var wg sync.WaitGroup
+	for _, gw := range gws {
+		wg.Go(func() {
+			if err := gw.Drain(ctx); err != nil {
+				logger.Warn("drain", "error", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-shut; err != nil {
+		logger.Warn("closing connections that outlived the drain timeout", "error", err)
+		_ = srv.Close()
+	}
+	if adminSrv != nil {
+		adminCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = shutdown(adminCtx, adminSrv)
+	}
+	logger.Info("drained", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// discoverAll builds the gateway of every backend, concurrently.
+func discoverAll(ctx context.Context, cfg *config.Config, backends []*backend, shared sharedOptions) ([]*gateway.Gateway, error) {
+	gws := make([]*gateway.Gateway, len(backends))
+	errs := make([]error, len(backends))
+	var wg sync.WaitGroup
+	for i, b := range backends {
+		opts, err := gatewayOptions(cfg, b.cfg, shared)
+		if err != nil {
+			return nil, err
+		}
+		wg.Go(func() { gws[i], errs[i] = b.discover(ctx, opts) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return gws, nil
+}
+
+// checkAdminPaths refuses routes that would hide /healthz, /readyz or
+// /metrics on the main listener.
+func checkAdminPaths(cfg *config.Config, gws []*gateway.Gateway) error {
+	if cfg.AdminListen != "" {
+		return nil
+	}
+	for _, gw := range gws {
+		for _, rt := range gw.Routes() {
+			if slices.Contains(adminPaths, rt.Path) {
+				return fmt.Errorf("route %s %s of %s takes a path the gateway serves itself; set admin_listen", rt.HTTPMethod, rt.Path, rt.GRPCMethod)
+			}
+		}
 	}
 	return nil
 }
 
-func newLogger(s *settings, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: s.logLevel}
-	if s.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+// printRoutes writes the route table.
+func printRoutes(w io.Writer, backends []*backend, gws []*gateway.Gateway, indent string) {
+	for i, gw := range gws {
+		for _, rt := range gw.Routes() {
+			fmt.Fprintf(w, "%s%-4s %s  ->  %s  (backend %s)\n", indent, rt.HTTPMethod, rt.Path, rt.GRPCMethod, backends[i].cfg.Name)
+		}
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// printConfig writes the effective configuration as YAML, and the route
+// table as comments, so that the output can serve as a config file.
+func printConfig(w io.Writer, cfg *config.Config, backends []*backend, gws []*gateway.Gateway) error {
+	out, err := cfg.YAML()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# effective configuration\n%s# routes\n", out)
+	var routes strings.Builder
+	printRoutes(&routes, backends, gws, "#   ")
+	_, err = io.WriteString(w, routes.String())
+	return err
 }
 
 // startDemoBackend serves the demo backend on a loopback port.

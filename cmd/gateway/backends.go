@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/ssegw/ssegw/gateway"
+	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	"github.com/ssegw/ssegw/internal/config"
+)
+
+// readyTimeout bounds one readiness check of a backend.
+const readyTimeout = time.Second
+
+// backend is a connection to one configured backend.
+type backend struct {
+	cfg  config.Backend
+	conn *grpc.ClientConn
+}
+
+// dialBackend makes the client connection of b: TLS or mutual TLS when
+// configured, plaintext otherwise (which validation allows for loopback
+// targets or when asked for). It does not connect yet.
+func dialBackend(b config.Backend, logger *slog.Logger) (*backend, error) {
+	creds := insecure.NewCredentials()
+	if b.TLS.On() {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: b.TLS.ServerName}
+		if b.TLS.CAFile != "" {
+			pool, err := readCAPool(b.TLS.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("backend %s: tls.ca_file: %w", b.Name, err)
+			}
+			tc.RootCAs = pool
+		}
+		if b.TLS.CertFile != "" {
+			files, err := loadCertFiles(b.TLS.CertFile, b.TLS.KeyFile, logger)
+			if err != nil {
+				return nil, fmt.Errorf("backend %s: client certificate: %w", b.Name, err)
+			}
+			tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				return files.get(), nil
+			}
+		}
+		creds = credentials.NewTLS(tc)
+	}
+	conn, err := grpc.NewClient(b.Target,
+		grpc.WithTransportCredentials(creds),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+			MinConnectTimeout: 5 * time.Second,
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: target %q: %w", b.Name, b.Target, err)
+	}
+	return &backend{cfg: b, conn: conn}, nil
+}
+
+// waitConnected waits until the connection is ready, or fails once ctx is
+// done with the state it was in.
+func (b *backend) waitConnected(ctx context.Context) error {
+	b.conn.Connect()
+	for {
+		s := b.conn.GetState()
+		if s == connectivity.Ready {
+			return nil
+		}
+		if !b.conn.WaitForStateChange(ctx, s) {
+			return fmt.Errorf("backend %s (%s) not reachable: connection %s: %w", b.cfg.Name, b.cfg.Target, s, context.Cause(ctx))
+		}
+	}
+}
+
+// discover builds the backend's gateway. It waits, up to the discovery
+// timeout, for the backend to be reachable when its descriptors come from
+// server reflection, so that the gateway may start before its backend.
+func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
+	defer cancel()
+	if b.cfg.DescriptorSet == "" {
+		if err := b.waitConnected(ctx); err != nil {
+			return nil, err
+		}
+	}
+	gw, err := gateway.New(ctx, b.conn, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
+	}
+	return gw, nil
+}
+
+// ready checks that the backend can serve: with grpc.health.v1 when it
+// offers it, else by the connection's state.
+func (b *backend) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	resp, err := healthpb.NewHealthClient(b.conn).Check(ctx, &healthpb.HealthCheckRequest{Service: b.cfg.HealthService})
+	switch status.Code(err) {
+	case codes.OK:
+		if s := resp.GetStatus(); s != healthpb.HealthCheckResponse_SERVING {
+			return fmt.Errorf("health: %s", s)
+		}
+		return nil
+	case codes.Unimplemented:
+		if s := b.conn.GetState(); s != connectivity.Ready {
+			b.conn.Connect()
+			return fmt.Errorf("connection %s", s)
+		}
+		return nil
+	}
+	return fmt.Errorf("health check: %s", status.Convert(err).Message())
+}
+
+// gatewayOptions are the options of the gateway of backend b.
+func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) ([]gateway.Option, error) {
+	logger := shared.logger.With("backend", b.Name)
+	s := cfg.Streams
+	opts := []gateway.Option{
+		gateway.WithLogger(logger),
+		gateway.WithHeartbeat(s.Heartbeat),
+		gateway.WithRetry(s.Retry),
+		gateway.WithHeaderTimeout(s.HeaderTimeout),
+		gateway.WithIncomingHeaders(s.ForwardHeaders...),
+		gateway.WithOutgoingMetadata(s.ForwardMetadata...),
+		gateway.WithMaxRequestBytes(cfg.Limits.MaxRequestBytes),
+		gateway.WithLimiter(shared.limiter),
+		gateway.WithWriteTimeout(cfg.Limits.WriteTimeout),
+		gateway.WithMaxStreamLifetime(cfg.Limits.MaxStreamLifetime),
+		gateway.WithDrainRetry(cfg.Drain.Retry),
+		gateway.WithRetryAfter(cfg.Limits.RetryAfter),
+		gateway.WithServices(b.Services...),
+	}
+	if s.HeartbeatEvent != "" {
+		opts = append(opts, gateway.WithHeartbeatEvent(s.HeartbeatEvent))
+	}
+	if b.DescriptorSet != "" {
+		opts = append(opts, gateway.WithDescriptorSetFile(b.DescriptorSet))
+	}
+	if shared.clientAddress != nil {
+		opts = append(opts, gateway.WithClientAddress(shared.clientAddress))
+	}
+	if shared.registry != nil {
+		opts = append(opts, gateway.WithMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"backend": b.Name}, shared.registry)))
+	}
+	if shared.tracerProvider != nil {
+		opts = append(opts, gateway.WithTracerProvider(shared.tracerProvider))
+	}
+	if cfg.Log.Access {
+		opts = append(opts, gateway.WithAccessLog(logger))
+	}
+	br := cfg.Browser
+	if len(br.CORSOrigins) > 0 {
+		opts = append(opts, gateway.WithCORS(gateway.CORS{
+			AllowedOrigins:   br.CORSOrigins,
+			AllowCredentials: br.CORSCredentials,
+			AllowedHeaders:   br.CORSHeaders,
+			ExposedHeaders:   br.CORSExposedHeaders,
+			MaxAge:           br.CORSMaxAge,
+		}))
+	}
+	if len(br.ForwardCookies) > 0 {
+		opts = append(opts, gateway.WithForwardedCookies(br.ForwardCookies...))
+	}
+	if br.AccessTokenParam != "" {
+		opts = append(opts, gateway.WithAccessTokenParam(br.AccessTokenParam))
+	}
+	if br.Compression {
+		opts = append(opts, gateway.WithCompression())
+	}
+	if br.UnknownQueryParams {
+		opts = append(opts, gateway.WithUnknownQueryParams())
+	}
+	for name, m := range b.Methods {
+		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
+		if m.Heartbeat > 0 {
+			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+		}
+		opts = append(opts, gateway.WithMethodOptions(name, so))
+		if m.Get != "" || m.Post != "" {
+			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
+		}
+	}
+	return opts, nil
+}
+
+// httpRule is the google.api.http rule of a method override: its GET path,
+// and its POST path as an additional binding (or the rule, without GET).
+func httpRule(m config.Method) *annotations.HttpRule {
+	post := &annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: m.Post}, Body: m.Body}
+	if post.Body == "" {
+		post.Body = "*"
+	}
+	if m.Get == "" {
+		return post
+	}
+	rule := &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: m.Get}}
+	if m.Post != "" {
+		rule.AdditionalBindings = []*annotations.HttpRule{post}
+	}
+	return rule
+}
+
+// errNotReady is the readiness failure while the routes are not known.
+var errNotReady = errors.New("the backends' services are not discovered yet")

@@ -1,0 +1,269 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// load reads the configuration as the command does, from a file with the
+// given content (none when empty), env and args.
+func load(t *testing.T, file string, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	l := NewLoader(fs)
+	if file != "" {
+		path := filepath.Join(t.TempDir(), "gateway.yaml")
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"--config", path}, args...)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return l.Load(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+}
+
+func mustLoad(t *testing.T, file string, env map[string]string, args ...string) *Config {
+	t.Helper()
+	cfg, err := load(t, file, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const fullFile = `
+listen: ":9000"
+admin_listen: "127.0.0.1:9001"
+h2c: false
+log: {level: debug, format: json, access: false}
+tracing: {exporter: otlp, endpoint: "http://collector:4317", insecure: true, sample_ratio: 0.25}
+drain: {timeout: 40s, delay: 5s, retry: 500ms}
+limits:
+  max_streams: 500
+  max_streams_per_client: 20
+  write_timeout: 10s
+  max_stream_lifetime: 1h
+  trusted_proxies: [10.0.0.0/8, 192.0.2.1]
+streams:
+  heartbeat: 20s
+  forward_headers: [Authorization, X-Tenant]
+backends:
+  - name: orders
+    target: localhost:9090
+    services: [shop.v1.Orders]
+    methods:
+      shop.v1.Orders.Watch:
+        get: /orders/{id}/watch
+        event: order
+        id_field: version
+        resume_field: after_version
+        heartbeat: 5s
+  - name: prices
+    target: dns:///prices.internal:443
+    tls: {server_name: prices.internal}
+`
+
+func TestConfigFile(t *testing.T) {
+	cfg := mustLoad(t, fullFile, nil)
+	if cfg.Listen != ":9000" || cfg.AdminListen != "127.0.0.1:9001" || cfg.H2C {
+		t.Errorf("listeners: %+v", cfg)
+	}
+	if cfg.Log.Level != slog.LevelDebug || cfg.Log.Format != "json" || cfg.Log.Access {
+		t.Errorf("log: %+v", cfg.Log)
+	}
+	if cfg.Drain.Timeout != 40*time.Second || cfg.Drain.Delay != 5*time.Second || cfg.Drain.Retry != 500*time.Millisecond {
+		t.Errorf("drain: %+v", cfg.Drain)
+	}
+	if cfg.Limits.MaxStreams != 500 || cfg.Limits.MaxStreamsPerClient != 20 || cfg.Limits.MaxStreamLifetime != time.Hour {
+		t.Errorf("limits: %+v", cfg.Limits)
+	}
+	if cfg.Limits.MaxRequestBytes != 1<<20 {
+		t.Errorf("max_request_bytes %d: an unset key keeps its default", cfg.Limits.MaxRequestBytes)
+	}
+	if p, err := cfg.TrustedProxies(); err != nil || len(p) != 2 || p[1].String() != "192.0.2.1/32" {
+		t.Errorf("trusted proxies %v (%v)", p, err)
+	}
+	if !slices.Equal(cfg.Streams.ForwardHeaders, []string{"Authorization", "X-Tenant"}) {
+		t.Errorf("forward headers %q", cfg.Streams.ForwardHeaders)
+	}
+	if len(cfg.Backends) != 2 {
+		t.Fatalf("backends %+v", cfg.Backends)
+	}
+	orders, prices := cfg.Backends[0], cfg.Backends[1]
+	m := orders.Methods["shop.v1.Orders.Watch"]
+	if m.Get != "/orders/{id}/watch" || m.Event != "order" || m.IDField != "version" || m.ResumeField != "after_version" || m.Heartbeat != 5*time.Second {
+		t.Errorf("method override %+v", m)
+	}
+	if orders.DiscoveryTimeout != time.Minute {
+		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
+	}
+	if !prices.TLS.On() || prices.TLS.ServerName != "prices.internal" {
+		t.Errorf("prices TLS %+v", prices.TLS)
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	env := map[string]string{
+		"SSEGW_BACKEND":        "127.0.0.1:9090",
+		"SSEGW_LISTEN":         ":7000",
+		"SSEGW_LOG_FORMAT":     "json",
+		"SSEGW_MAX_STREAMS":    "42",
+		"SSEGW_WRITE_TIMEOUT":  "3s",
+		"SSEGW_FORWARD_HEADER": "Authorization, X-Request-Id",
+		"SSEGW_H2C":            "false",
+		"SSEGW_SERVICE":        "a.B,c.D",
+	}
+	cfg := mustLoad(t, "", env)
+	if cfg.Listen != ":7000" || cfg.Log.Format != "json" || cfg.Limits.MaxStreams != 42 || cfg.Limits.WriteTimeout != 3*time.Second || cfg.H2C {
+		t.Errorf("config from the environment: %+v", cfg)
+	}
+	if !slices.Equal(cfg.Streams.ForwardHeaders, []string{"Authorization", "X-Request-Id"}) {
+		t.Errorf("forward headers %q", cfg.Streams.ForwardHeaders)
+	}
+	if len(cfg.Backends) != 1 || cfg.Backends[0].Target != "127.0.0.1:9090" || cfg.Backends[0].Name != "default" ||
+		!slices.Equal(cfg.Backends[0].Services, []string{"a.B", "c.D"}) {
+		t.Errorf("backend %+v", cfg.Backends)
+	}
+
+	// The file can come from the environment too.
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("demo: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := mustLoad(t, "", map[string]string{ConfigFileEnv: path}); !cfg.Demo {
+		t.Errorf("SSEGW_CONFIG was not read")
+	}
+}
+
+func TestPrecedenceFlagsOverEnvOverFileOverDefaults(t *testing.T) {
+	file := "listen: file:1\nlimits: {max_streams: 1, max_streams_per_client: 1, write_timeout: 1s}\nstreams: {forward_headers: [From-File]}\nbackends: [{target: 'localhost:1'}]\n"
+	env := map[string]string{
+		"SSEGW_LISTEN":                 "env:2",
+		"SSEGW_MAX_STREAMS":            "2",
+		"SSEGW_MAX_STREAMS_PER_CLIENT": "2",
+		"SSEGW_BACKEND":                "localhost:2",
+	}
+	cfg := mustLoad(t, file, env, "--listen", "flag:3", "--backend", "localhost:3",
+		"--forward-header", "A", "--forward-header", "B,C")
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"listen: flag over env over file", cfg.Listen, "flag:3"},
+		{"max_streams: env over file", cfg.Limits.MaxStreams, 2},
+		{"max_streams_per_client: env over file", cfg.Limits.MaxStreamsPerClient, 2},
+		{"write_timeout: file over default", cfg.Limits.WriteTimeout, time.Second},
+		{"max_request_bytes: default", cfg.Limits.MaxRequestBytes, int64(1 << 20)},
+		{"backend: flag over env over file", cfg.Backends[0].Target, "localhost:3"},
+		{"repeated list flag replaces the file's list", strings.Join(cfg.Streams.ForwardHeaders, ","), "A,B,C"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}
+
+func TestInvalidConfigNamesTheKey(t *testing.T) {
+	backend := "backends: [{target: 'localhost:1'}]\n"
+	for _, tc := range []struct {
+		name string
+		file string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"unknown key", "limits:\n  max_stream: 3\n" + backend, nil, nil, []string{"limits.max_stream", "unknown key", "line 2", "max_streams"}},
+		{"bad duration in file", "drain:\n  timeout: soon\n" + backend, nil, nil, []string{"drain.timeout", "line 2", `"soon"`}},
+		{"bad integer in env", backend, map[string]string{"SSEGW_MAX_STREAMS": "many"}, nil, []string{"limits.max_streams", "SSEGW_MAX_STREAMS", `"many"`}},
+		{"negative limit from flag", backend, nil, []string{"--max-streams", "-1"}, []string{"limits.max_streams", "--max-streams", "negative"}},
+		{"bad log format", backend, nil, []string{"--log-format", "xml"}, []string{"log.format", "--log-format", "text or json"}},
+		{"no backend", "", nil, nil, []string{"--backend is required"}},
+		{"demo and backend", backend, nil, []string{"--demo"}, []string{"demo", "exclude each other"}},
+		{"plaintext to a remote backend", "", nil, []string{"--backend", "db.example.com:9090"}, []string{"backends[0].target", "not a loopback", "plaintext"}},
+		{"unnamed backends", "backends: [{target: 'localhost:1'}, {target: 'localhost:2'}]\n", nil, nil, []string{"backends[0].name"}},
+		{"backend flag with several backends", "backends: [{name: a, target: 'localhost:1'}, {name: b, target: 'localhost:2'}]\n", nil, []string{"--backend", "localhost:3"}, []string{"--backend", "2 backends"}},
+		{"key without its pair", backend + "tls: {cert_file: /etc/hosts}\n", nil, nil, []string{"tls.key_file"}},
+		{"missing file", backend, nil, []string{"--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, []string{"tls.cert_file", "--tls-cert", "no such file"}},
+		{"method name", "backends: [{target: 'localhost:1', methods: {Watch: {event: x}}}]\n", nil, nil, []string{"backends[0].methods[Watch]", "full method name"}},
+		{"wrong shape", "backends: {target: x}\n", nil, nil, []string{"backends", "must be a list"}},
+		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
+		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
+		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.file, tc.env, tc.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for target, want := range map[string]bool{
+		"localhost:9090":             true,
+		"127.0.0.1:9090":             true,
+		"[::1]:9090":                 true,
+		"dns:///localhost:9090":      true,
+		"passthrough:///127.0.0.1:1": true,
+		"unix:///run/app.sock":       true,
+		"db.example.com:9090":        false,
+		"dns:///svc.ns:9090":         false,
+		"10.0.0.1:9090":              false,
+	} {
+		if got := Loopback(target); got != want {
+			t.Errorf("Loopback(%q) = %v, want %v", target, got, want)
+		}
+	}
+}
+
+func TestPrintedConfigLoadsBack(t *testing.T) {
+	cfg := mustLoad(t, fullFile, nil)
+	out, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := mustLoad(t, string(out), nil)
+	a, _ := yaml.Marshal(cfg)
+	b, _ := yaml.Marshal(again)
+	if string(a) != string(b) {
+		t.Errorf("printed configuration does not load back the same:\n%s\n---\n%s", a, b)
+	}
+	if !strings.Contains(string(out), "write_timeout: 10s") {
+		t.Errorf("durations should print as text:\n%s", out)
+	}
+}
+
+func TestEveryKeyIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		for _, name := range []string{"--" + s.Flag, s.Env(), s.Key} {
+			if !strings.Contains(string(doc), name) {
+				t.Errorf("docs/operations.md does not mention %s", name)
+			}
+		}
+	}
+}
