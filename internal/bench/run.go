@@ -1,0 +1,302 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario names.
+const (
+	T1 = "t1" // throughput
+	T2 = "t2" // latency
+	T3 = "t3" // density
+	T4 = "t4" // connect to first event
+)
+
+// Config says what to measure and for how long.
+type Config struct {
+	// Scenarios to run, some of T1, T2, T3, T4.
+	Scenarios []string `json:"scenarios"`
+	// SSEClient adds ssegw consumed with sseclient to T1, T2 and T4.
+	SSEClient bool `json:"sseclient"`
+
+	// T1: message sizes in bytes; repetitions of each measurement (the
+	// median is reported); warm-up and measured time of each.
+	Sizes      []int         `json:"sizes"`
+	Reps       int           `json:"reps"`
+	T1Warmup   time.Duration `json:"t1_warmup_ns"`
+	T1Duration time.Duration `json:"t1_duration_ns"`
+
+	// T2: concurrent streams, messages per second on each, warm-up once
+	// all are open, and measured time.
+	T2Streams  int           `json:"t2_streams"`
+	T2Rate     float64       `json:"t2_rate"`
+	T2Warmup   time.Duration `json:"t2_warmup_ns"`
+	T2Duration time.Duration `json:"t2_duration_ns"`
+
+	// T3: idle streams, ssegw's heartbeat period, the heartbeats to wait
+	// for on every stream, the streams per client process, and the HTTP
+	// versions to run it over ("h1": a connection per stream, "h2": many
+	// streams per connection).
+	T3Streams   int           `json:"t3_streams"`
+	Heartbeat   time.Duration `json:"heartbeat_ns"`
+	T3Beats     int           `json:"t3_beats"`
+	T3PerWorker int           `json:"t3_per_worker"`
+	T3Protocols []string      `json:"t3_protocols"`
+
+	// T4: streams opened one after the other by each system, on a fresh
+	// connection and on a connection in use already.
+	T4Iterations int `json:"t4_iterations"`
+
+	// CPUProfile and MemProfile, when set, are the prefixes of the CPU and
+	// heap profiles that each child process writes, as PREFIX.ROLE.
+	CPUProfile string `json:"-"`
+	MemProfile string `json:"-"`
+
+	// Progress receives a line for each step; nil discards them.
+	Progress io.Writer `json:"-"`
+}
+
+// DefaultConfig is the full run, a few minutes on two cores.
+func DefaultConfig() Config {
+	return Config{
+		Scenarios:    []string{T1, T2, T3, T4},
+		SSEClient:    true,
+		Sizes:        []int{100, 4096},
+		Reps:         3,
+		T1Warmup:     500 * time.Millisecond,
+		T1Duration:   2 * time.Second,
+		T2Streams:    1000,
+		T2Rate:       10,
+		T2Warmup:     time.Second,
+		T2Duration:   10 * time.Second,
+		T3Streams:    20000,
+		Heartbeat:    15 * time.Second,
+		T3Beats:      2,
+		T3PerWorker:  5000,
+		T3Protocols:  []string{"h1", "h2"},
+		T4Iterations: 200,
+	}
+}
+
+// QuickConfig is a run of a few seconds per scenario, for smoke tests and
+// CI: the numbers it gives are noisy.
+func QuickConfig() Config {
+	c := DefaultConfig()
+	c.Reps = 1
+	c.T1Warmup = 100 * time.Millisecond
+	c.T1Duration = 300 * time.Millisecond
+	c.T2Streams = 50
+	c.T2Warmup = 200 * time.Millisecond
+	c.T2Duration = time.Second
+	c.T3Streams = 200
+	c.Heartbeat = time.Second
+	c.T3Beats = 1
+	c.T3Protocols = []string{"h1"}
+	c.T4Iterations = 10
+	return c
+}
+
+func (c *Config) has(scenario string) bool { return slices.Contains(c.Scenarios, scenario) }
+
+func (c *Config) validate() error {
+	for _, s := range c.Scenarios {
+		if !slices.Contains([]string{T1, T2, T3, T4}, s) {
+			return fmt.Errorf("unknown scenario %q (want t1, t2, t3, t4)", s)
+		}
+	}
+	for _, p := range c.T3Protocols {
+		if p != "h1" && p != "h2" {
+			return fmt.Errorf("unknown T3 protocol %q (want h1, h2)", p)
+		}
+	}
+	switch {
+	case len(c.Scenarios) == 0:
+		return errors.New("no scenario to run")
+	case c.has(T1) && (len(c.Sizes) == 0 || c.Reps < 1 || c.T1Duration <= 0):
+		return errors.New("T1 needs sizes, at least one repetition and a duration")
+	case c.has(T2) && (c.T2Streams < 1 || c.T2Rate <= 0 || c.T2Duration <= 0):
+		return errors.New("T2 needs streams, a rate and a duration")
+	case c.has(T3) && (c.T3Streams < 1 || c.Heartbeat <= 0 || c.T3PerWorker < 1 || len(c.T3Protocols) == 0):
+		return errors.New("T3 needs streams, a heartbeat period, streams per worker and a protocol")
+	case c.has(T4) && c.T4Iterations < 2:
+		return errors.New("T4 needs at least two iterations")
+	}
+	return nil
+}
+
+// bench is one run in progress.
+type bench struct {
+	cfg     Config
+	backend *child
+	ssegw   *child
+	grpcgw  *child
+	floor   *child    // only for T3
+	systems []*system // in table order
+	report  *Report
+}
+
+// Run starts the backend and the gateways, runs the scenarios of cfg, and
+// returns the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	b := &bench{cfg: cfg, report: &Report{Config: cfg, Machine: describeMachine(), Started: time.Now()}}
+	raiseOpenFileLimit(1 << 16)
+
+	var cleanups []func()
+	defer func() {
+		for _, f := range slices.Backward(cleanups) {
+			f()
+		}
+	}()
+	stopChild := func(c *child) func() {
+		return func() {
+			if err := c.stop(); err != nil {
+				b.progress("stopping the %s process: %v", c.role, err)
+			}
+		}
+	}
+	args := func(role string) childArgs {
+		a := childArgs{NoFile: uint64(cfg.T3Streams) + 1024, Heartbeat: cfg.Heartbeat}
+		if cfg.CPUProfile != "" {
+			a.CPUProfile = cfg.CPUProfile + "." + role
+		}
+		if cfg.MemProfile != "" {
+			a.MemProfile = cfg.MemProfile + "." + role
+		}
+		return a
+	}
+
+	b.progress("starting the backend and the gateways")
+	var err error
+	if b.backend, err = startChild(ctx, roleBackend, args(roleBackend)); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, stopChild(b.backend))
+	roles := []string{roleSSEGW, roleGRPCGW}
+	if cfg.has(T3) {
+		roles = append(roles, roleFloor)
+	}
+	for _, role := range roles {
+		a := args(role)
+		a.Backend = b.backend.hello.Addr
+		c, err := startChild(ctx, role, a)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, stopChild(c))
+		switch role {
+		case roleSSEGW:
+			b.ssegw = c
+		case roleGRPCGW:
+			b.grpcgw = c
+		default:
+			b.floor = c
+		}
+	}
+
+	direct, closeDirect, err := newDirectSystem(b.backend.hello.Addr)
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, closeDirect)
+	ssegw, closeSSE := newSSESystem(b.ssegw)
+	cleanups = append(cleanups, closeSSE)
+	b.systems = []*system{direct, ssegw}
+	if cfg.SSEClient {
+		sc, closeSC, err := newSSEClientSystem(b.ssegw)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, closeSC)
+		b.systems = append(b.systems, sc)
+	}
+	grpcgw, closeGW := newGRPCGatewaySystem(b.grpcgw)
+	cleanups = append(cleanups, closeGW)
+	b.systems = append(b.systems, grpcgw)
+	b.progress("backend %s, ssegw %s, grpc-gateway %s", b.backend.hello.Addr, b.ssegw.hello.Addr, b.grpcgw.hello.Addr)
+
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{{T1, b.t1}, {T2, b.t2}, {T3, b.t3}, {T4, b.t4}}
+	for _, step := range steps {
+		if !cfg.has(step.name) {
+			continue
+		}
+		if err := step.run(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.ToUpper(step.name), err)
+		}
+	}
+	b.report.Duration = time.Since(b.report.Started)
+	b.report.Targets = checkTargets(b.report)
+	return b.report, nil
+}
+
+// progress writes a progress line.
+func (b *bench) progress(format string, args ...any) {
+	fmt.Fprintf(b.cfg.Progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// procsOf returns the processes whose CPU time counts for a system: this
+// one (the clients), the backend, and the gateway if any.
+func (b *bench) procsOf(s *system) []*child {
+	procs := []*child{b.backend}
+	if s.gw != nil {
+		procs = append(procs, s.gw)
+	}
+	return procs
+}
+
+// cpuSnapshot is the CPU time used so far by this process and by procs.
+type cpuSnapshot struct {
+	self  time.Duration
+	procs []time.Duration
+}
+
+func snapshotCPU(procs []*child) (cpuSnapshot, error) {
+	snap := cpuSnapshot{procs: make([]time.Duration, len(procs))}
+	for i, p := range procs {
+		st, err := p.stats(false)
+		if err != nil {
+			return snap, err
+		}
+		snap.procs[i] = st.CPU()
+	}
+	user, sys := cpuTime()
+	snap.self = user + sys
+	return snap, nil
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// rotate returns the systems in an order that starts at a different one
+// for each repetition, so that no system always runs first or last.
+func rotate(systems []*system, rep int) []*system {
+	n := len(systems)
+	out := make([]*system, n)
+	for i := range systems {
+		out[i] = systems[(i+rep)%n]
+	}
+	return out
+}
