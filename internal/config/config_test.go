@@ -204,6 +204,9 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
+		{"service name", backend, nil, []string{"--service", "shop.v1.Orders,shop v1"}, []string{"backends[0].services", `"shop v1"`, "item 1"}},
+		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
+		{"oversized file", backend + "#" + strings.Repeat("x", MaxFileBytes) + "\n", nil, nil, []string{"gateway.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(t, tc.file, tc.env, tc.args...)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -195,11 +196,27 @@ func (c *loaded) errorf(key, format string, args ...any) error {
 	return fmt.Errorf("config: %s (%s): %s", key, c.origin(key), fmt.Sprintf(format, args...))
 }
 
+// MaxFileBytes bounds the size of a configuration file.
+const MaxFileBytes = 1 << 20
+
 func (c *loaded) readFile(path string) error {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return fmt.Errorf("config: %s: larger than %d bytes", path, MaxFileBytes)
+	}
+	return c.parse(path, data)
+}
+
+// parse reads the YAML document data, the contents of the file path.
+func (c *loaded) parse(path string, data []byte) error {
 	c.file = path
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -316,6 +333,9 @@ func (c *loaded) set(s Setting, value, origin string, add bool) error {
 	root := reflect.ValueOf(&c.cfg).Elem()
 	if strings.HasPrefix(s.Key, "backends[0]") && len(c.cfg.Backends) > 1 {
 		return fmt.Errorf("config: %s: sets %s, but the configuration lists %d backends; configure them in the file", origin, s.Key, len(c.cfg.Backends))
+	}
+	if !utf8.ValidString(value) {
+		return fmt.Errorf("config: %s (%s): not valid UTF-8", s.Key, origin)
 	}
 	f, err := field(root, s.Key, true)
 	if err != nil {

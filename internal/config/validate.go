@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // validate checks the whole configuration, and fills in what follows from
@@ -120,10 +121,15 @@ func (c *loaded) validate() error {
 		if b.DiscoveryTimeout <= 0 {
 			return c.errorf(key("discovery_timeout"), "must be positive")
 		}
+		for j, name := range b.Services {
+			if !protoreflect.FullName(name).IsValid() {
+				return c.errorf(key("services"), "%q (item %d) is not a full service name such as pkg.v1.Service", name, j)
+			}
+		}
 		for _, name := range sortedKeys(b.Methods) {
 			m := b.Methods[name]
 			mk := func(k string) string { return fmt.Sprintf("backends[%d].methods[%s].%s", i, name, k) }
-			if strings.Count(name, ".") < 2 || strings.ContainsAny(name, "/ ") {
+			if !protoreflect.FullName(name).IsValid() || strings.Count(name, ".") < 2 {
 				return c.errorf(fmt.Sprintf("backends[%d].methods[%s]", i, name), "must be a full method name such as pkg.v1.Service.Method")
 			}
 			for _, p := range []struct{ k, v string }{{"get", m.Get}, {"post", m.Post}} {
