@@ -144,6 +144,12 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // 30s). A client that does not take an event (or a heartbeat) within it is
 // a slow consumer: its stream ends and its backend call is cancelled. Zero
 // disables the deadline.
+//
+// A write only waits once the socket's send buffer is full, which
+// heartbeats of a few bytes take minutes to fill: on a quiet stream, a
+// client that vanished without closing its connection is noticed sooner
+// when the listener sets a TCP user timeout (TCP_USER_TIMEOUT on Linux),
+// as cmd/gateway does with this same duration.
 func WithWriteTimeout(d time.Duration) Option {
 	return func(c *config) { c.ops.writeTimeout = d }
 }
