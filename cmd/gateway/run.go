@@ -99,7 +99,7 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 // serve listens, discovers the backends' services, serves them until ctx
 // ends, and then drains.
 func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions, logger *slog.Logger, stdout io.Writer) error {
-	lis, err := net.Listen("tcp", cfg.Listen)
+	lis, err := listen(ctx, cfg.Listen, cfg.Limits.WriteTimeout)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
