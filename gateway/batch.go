@@ -97,10 +97,11 @@ func (b *batchWriter) release() {
 	b.buf = nil
 }
 
-// freshDeadline renews the write deadline once half of it has passed, for
-// events written without a flush. ew.mu is held.
+// freshDeadline sets the write deadline for events written without a
+// flush, unless one is set already and less than half of it has passed.
+// ew.mu is held.
 func (ew *eventWriter) freshDeadline() {
-	if ew.writeTimeout > 0 && time.Since(ew.writeStart) > ew.writeTimeout/2 {
+	if ew.writeTimeout > 0 && (!ew.armed || time.Since(ew.writeStart) > ew.writeTimeout/2) {
 		ew.deadline()
 	}
 }

@@ -151,15 +151,18 @@ func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
 func (ew *eventWriter) deadline() {
 	if ew.writeTimeout > 0 {
 		ew.writeStart = time.Now()
+		ew.armed = true
 		_ = ew.rc.SetWriteDeadline(ew.writeStart.Add(ew.writeTimeout))
 	}
 }
 
-// clearDeadline removes the write deadline once the stream is over, so that
-// it does not outlive the response on a kept-alive connection. ew.mu is
-// held.
-func (ew *eventWriter) clearDeadline() {
-	if ew.writeTimeout > 0 && ew.err == nil {
+// disarm removes the write deadline after a flush. It must not stay set
+// while the stream is quiet: over HTTP/2 a deadline that passes resets the
+// stream even when nothing is being written, and after the response it
+// would outlive it on a kept-alive connection. ew.mu is held.
+func (ew *eventWriter) disarm() {
+	if ew.armed {
+		ew.armed = false
 		_ = ew.rc.SetWriteDeadline(time.Time{})
 	}
 }

@@ -31,6 +31,7 @@ type eventWriter struct {
 	sr           *streamRecord // counts heartbeats
 	writeTimeout time.Duration // deadline of each write; 0 for none
 	writeStart   time.Time     // when the current write began
+	armed        bool          // a write deadline is set
 
 	period    time.Duration
 	heartbeat sse.Event // named heartbeat event; zero for a comment
@@ -124,6 +125,7 @@ func (ew *eventWriter) done(err error) error {
 		ew.cancel(ew.failure(err))
 		return err
 	}
+	ew.disarm()
 	ew.lastWrite = time.Now()
 	return nil
 }
@@ -166,5 +168,7 @@ func (ew *eventWriter) close() {
 	if ew.gz != nil && ew.err == nil {
 		_ = ew.gz.Close()
 	}
-	ew.clearDeadline()
+	if ew.err == nil {
+		ew.disarm()
+	}
 }
