@@ -103,13 +103,20 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 // startGateway builds a gateway for conn and serves it on a loopback port.
 func startGateway(t *testing.T, conn grpc.ClientConnInterface, opts ...gateway.Option) string {
 	t.Helper()
+	return serveHTTP(t, newGateway(t, conn, opts...))
+}
+
+// newGateway builds a gateway for conn, for tests that need the Gateway
+// itself.
+func newGateway(t *testing.T, conn grpc.ClientConnInterface, opts ...gateway.Option) *gateway.Gateway {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	gw, err := gateway.New(ctx, conn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveHTTP(t, gw)
+	return gw
 }
 
 func serveHTTP(t *testing.T, h http.Handler) string {

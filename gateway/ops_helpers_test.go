@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,23 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"google.golang.org/grpc"
-
-	"github.com/ssegw/ssegw/gateway"
 )
-
-// newGateway builds a gateway for conn, for tests that need the Gateway
-// itself.
-func newGateway(t *testing.T, conn grpc.ClientConnInterface, opts ...gateway.Option) *gateway.Gateway {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	gw, err := gateway.New(ctx, conn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gw
-}
 
 // scrape fetches the registry's metrics over HTTP in the text format and
 // returns each sample by its name and sorted labels, e.g.

@@ -125,13 +125,7 @@ func BenchmarkBuildRequest(b *testing.B) {
 func BenchmarkMessagePath(b *testing.B) {
 	for _, size := range []int{100, 4096} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			msg := &demov1.SequenceEvent{Name: "streams/orders", Seq: 123456}
-			msg.Payload = strings.Repeat("x", max(size-len(`{"name":"streams/orders","seq":"123456","payload":""}`), 0))
-			wire, err := proto.Marshal(msg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			conn := &benchConn{wire: wire, count: b.N}
+			conn := &benchConn{wire: benchMessage(b, size), count: b.N}
 			g := newBenchGateway(b, conn)
 			r := httptest.NewRequest(http.MethodGet, "/v1/streams/orders/events", nil)
 			w := &discardResponse{header: http.Header{}}
@@ -153,13 +147,7 @@ func BenchmarkMessagePath(b *testing.B) {
 func BenchmarkMessagePathLoopback(b *testing.B) {
 	for _, size := range []int{100, 4096} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			msg := &demov1.SequenceEvent{Name: "streams/orders", Seq: 123456}
-			msg.Payload = strings.Repeat("x", max(size-len(`{"name":"streams/orders","seq":"123456","payload":""}`), 0))
-			wire, err := proto.Marshal(msg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			conn := &benchConn{wire: wire, count: b.N}
+			conn := &benchConn{wire: benchMessage(b, size), count: b.N}
 			srv := httptest.NewServer(newBenchGateway(b, conn))
 			defer srv.Close()
 			client := &http.Client{Transport: &http.Transport{}}
@@ -207,4 +195,17 @@ func BenchmarkEventWrite(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchMessage returns the wire form of a SequenceEvent whose JSON is about
+// size bytes.
+func benchMessage(b *testing.B, size int) []byte {
+	b.Helper()
+	msg := &demov1.SequenceEvent{Name: "streams/orders", Seq: 123456}
+	msg.Payload = strings.Repeat("x", max(size-len(`{"name":"streams/orders","seq":"123456","payload":""}`), 0))
+	wire, err := proto.Marshal(msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return wire
 }
