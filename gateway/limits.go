@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -168,9 +169,11 @@ func (ew *eventWriter) disarm() {
 }
 
 // failure is the cause with which a failed write cancels the stream:
-// errSlowConsumer when it missed its deadline, errClientGone otherwise.
+// errSlowConsumer when it missed its deadline, or when the write found the
+// connection closed by a TCP user timeout (ETIMEDOUT: the client took
+// nothing for that long), errClientGone otherwise.
 func (ew *eventWriter) failure(err error) error {
-	if errors.Is(err, os.ErrDeadlineExceeded) ||
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
 		(ew.writeTimeout > 0 && time.Since(ew.writeStart) >= ew.writeTimeout) {
 		ew.sr.slow = true
 		return fmt.Errorf("%w: %w", errSlowConsumer, err)

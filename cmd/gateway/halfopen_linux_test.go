@@ -76,10 +76,19 @@ func TestQuietStalledClientIsClosedByTheUserTimeout(t *testing.T) {
 	}()
 
 	start := time.Now()
+	var families map[string]float64
 	eventually(t, 15*time.Second, "the stalled stream ended", func() bool {
-		return scrapeText(t, gw.base+"/metrics")[`ssegw_streams_open{`+labels+`}`] == 1
+		families = scrapeText(t, gw.base+"/metrics")
+		return families[`ssegw_streams_open{`+labels+`}`] == 1
 	})
 	t.Logf("stalled stream ended %v after it was opened", time.Since(start).Round(10*time.Millisecond))
+	// The server usually sees the closed connection first in its reader,
+	// as a client that went away, and otherwise in the stream's write.
+	gone := families[`ssegw_streams_ended_total{backend="demo",code="Canceled",method="GET",reason="client_closed",route="/v1/{name=streams/*}/events"}`] +
+		families[`ssegw_streams_ended_total{backend="demo",code="Canceled",method="GET",reason="slow_consumer",route="/v1/{name=streams/*}/events"}`]
+	if gone != 1 {
+		t.Errorf("streams ended as gone or slow: %v, want 1; metrics: %v", gone, families)
+	}
 
 	// The reading client still gets heartbeats.
 	for range 3 {
