@@ -3,7 +3,6 @@ package gateway
 import (
 	"io"
 	"sync"
-	"time"
 	"unsafe"
 )
 
@@ -33,7 +32,13 @@ var batchBuffers = sync.Pool{New: func() any {
 type batchWriter struct {
 	w   io.Writer
 	buf *[]byte // nil unless a batch is open
+	// beforeWrite runs before a batch's bytes are written to w, so that
+	// the write gets a whole write deadline.
+	beforeWrite func()
 }
+
+// open reports whether a batch is open.
+func (b *batchWriter) open() bool { return b.buf != nil }
 
 // begin opens a batch, unless one is open already.
 func (b *batchWriter) begin() {
@@ -55,7 +60,7 @@ func (b *batchWriter) Write(p []byte) (int, error) {
 		}
 	}
 	if len(p) >= maxBatch {
-		return b.w.Write(p)
+		return b.writeThrough(p)
 	}
 	*b.buf = append(*b.buf, p...)
 	return len(p), nil
@@ -78,11 +83,19 @@ func (b *batchWriter) writeOut() error {
 	if len(buf) == 0 {
 		return nil
 	}
-	n, err := b.w.Write(buf)
+	n, err := b.writeThrough(buf)
 	if err == nil && n < len(buf) {
 		err = io.ErrShortWrite
 	}
 	return err
+}
+
+// writeThrough writes bytes of the open batch to w.
+func (b *batchWriter) writeThrough(p []byte) (int, error) {
+	if b.beforeWrite != nil {
+		b.beforeWrite()
+	}
+	return b.w.Write(p)
 }
 
 // release closes the open batch, if any, dropping what it holds.
@@ -95,15 +108,6 @@ func (b *batchWriter) release() {
 		batchBuffers.Put(b.buf)
 	}
 	b.buf = nil
-}
-
-// freshDeadline sets the write deadline for events written without a
-// flush, unless one is set already and less than half of it has passed.
-// ew.mu is held.
-func (ew *eventWriter) freshDeadline() {
-	if ew.writeTimeout > 0 && (!ew.armed || time.Since(ew.writeStart) > ew.writeTimeout/2) {
-		ew.deadline()
-	}
 }
 
 // transientString returns b as a string without copying it, for a value

@@ -68,3 +68,32 @@ func TestBatchWriterKeepsOrderAndGathersWrites(t *testing.T) {
 		t.Error("a released batch was written or kept")
 	}
 }
+
+// Every write of a batch's bytes gets a fresh deadline (beforeWrite), and
+// gathering bytes sets none: a batch that fills and blocks has the whole
+// write timeout.
+func TestBatchWriterArmsADeadlineBeforeEachWrite(t *testing.T) {
+	var out countingWriter
+	armed := 0
+	b := batchWriter{w: &out, beforeWrite: func() {
+		armed++
+		if armed != out.writes+1 {
+			t.Errorf("deadline %d set after write %d", armed, out.writes)
+		}
+	}}
+	b.begin()
+	for range 10 {
+		_, _ = b.Write([]byte("small"))
+	}
+	if armed != 0 {
+		t.Fatalf("%d deadlines set while gathering, want none", armed)
+	}
+	_, _ = b.Write([]byte(strings.Repeat("x", maxBatch-10))) // hands the batch on, then is gathered
+	_, _ = b.Write([]byte(strings.Repeat("y", maxBatch)))    // hands that on, then goes through
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if armed != 3 || out.writes != 3 {
+		t.Errorf("%d deadlines for %d writes, want 3 of each", armed, out.writes)
+	}
+}

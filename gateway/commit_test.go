@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,39 @@ func TestUnavailableMidResumableStreamEndsWithoutTerminalEvent(t *testing.T) {
 	}
 	if st := decodeStatus(t, events[1].Data); st.GetCode() != int32(codes.Unavailable) {
 		t.Errorf("error event %v, want Unavailable", st)
+	}
+}
+
+// TestBurstBeforeUnavailableArrivesWhole: a backend sends a burst, which
+// the gateway receives ahead and writes in batches, and then becomes
+// unavailable in the middle of a resumable stream. The response ends
+// without a terminal event, and every message sent before the failure
+// reaches the client first, in order: the client resumes after the last.
+func TestBurstBeforeUnavailableArrivesWhole(t *testing.T) {
+	const n = 300
+	conn := startSilentBackend(t, func(_ any, ss grpc.ServerStream) error {
+		var req demov1.SequenceRequest
+		if err := ss.RecvMsg(&req); err != nil {
+			return err
+		}
+		for seq := int64(1); seq <= n; seq++ {
+			if err := ss.SendMsg(&demov1.SequenceEvent{Name: req.GetName(), Seq: seq, Payload: strings.Repeat("p", 200)}); err != nil {
+				return err
+			}
+		}
+		return status.Error(codes.Unavailable, "backend going away")
+	})
+	base := startGateway(t, conn, gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto))
+	for run := range 10 {
+		s := open(t, "GET", base+"/v1/streams/burst/events", nil, "")
+		events := s.rest(t)
+		if len(events) != n {
+			t.Fatalf("run %d: %d events, want %d", run, len(events), n)
+		}
+		for i, ev := range events {
+			if want := strconv.Itoa(i + 1); ev.ID != want || ev.Event != "" {
+				t.Fatalf("run %d: event %d is %q with id %q, want a message with id %s", run, i, ev.Event, ev.ID, want)
+			}
+		}
 	}
 }

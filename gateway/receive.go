@@ -19,8 +19,10 @@ import (
 // ready, so that the events that are ready together leave in one write.
 // gRPC cannot tell whether a message is ready without waiting for it, and
 // the goroutine receiving ahead is what tells: its messages wait in a
-// bounded channel. It runs only while the stream is busy, so that an idle
-// stream keeps a single goroutine.
+// bounded channel. It runs only while the stream is busy: it stops after
+// the first receive that waited aheadIdle or more, so a stream that goes
+// quiet holds it, parked in that receive, only until its next message or
+// its end, and then keeps a single goroutine.
 const (
 	// readyWait is how long a receive may take and still count as having
 	// found its message ready.

@@ -56,6 +56,7 @@ func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.Cance
 		writeTimeout: sr.g.ops.cfg.writeTimeout,
 	}
 	ew.batch.w = out
+	ew.batch.beforeWrite = ew.deadline
 	ew.enc = sse.NewWriter(&ew.batch)
 	if period > 0 {
 		ew.timer = time.AfterFunc(period, ew.beat)
@@ -77,9 +78,8 @@ func (ew *eventWriter) send(ev *sse.Event, more bool) error {
 		return ew.err
 	}
 	if more {
-		// The batch may go out when it fills: the deadline must not be
-		// old by then.
-		ew.freshDeadline()
+		// Gathered until the flush; a batch that fills goes out before,
+		// under a deadline of its own (batch.beforeWrite).
 		ew.batch.begin()
 	} else {
 		ew.deadline()
@@ -161,6 +161,13 @@ func (ew *eventWriter) close() {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	ew.closed = true
+	if ew.err == nil && ew.batch.open() {
+		// Events received ahead and written without a flush, when the
+		// stream ends without a last event (the backend became
+		// unavailable mid-stream): they go out before the response ends.
+		ew.deadline()
+		_ = ew.done(nil)
+	}
 	ew.batch.release()
 	if ew.timer != nil {
 		ew.timer.Stop()
