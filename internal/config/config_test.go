@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -206,6 +207,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
 		{"service name", backend, nil, []string{"--service", "shop.v1.Orders,shop v1"}, []string{"backends[0].services", `"shop v1"`, "item 1"}},
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
+		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
+		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
 		{"oversized file", backend + "#" + strings.Repeat("x", MaxFileBytes) + "\n", nil, nil, []string{"gateway.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,4 +272,20 @@ func TestEveryKeyIsDocumented(t *testing.T) {
 			}
 		}
 	}
+}
+
+// aliasBomb returns a small file whose aliases expand to millions of
+// values: many backends, each an alias of the first, which has many
+// methods, each an alias of the first.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("backends:\n  - &b\n    target: localhost:1\n    methods:\n")
+	b.WriteString("      p.S.M0: &m {event: e, id_field: a, resume_field: b, heartbeat: 1s}\n")
+	for i := 1; i < 500; i++ {
+		fmt.Fprintf(&b, "      p.S.M%d: *m\n", i)
+	}
+	for range 2000 {
+		b.WriteString("  - *b\n")
+	}
+	return b.String()
 }

@@ -181,6 +181,7 @@ type loaded struct {
 	cfg     Config
 	origins map[string]string // key → "file x.yaml line 3", "flag --x", …
 	file    string
+	values  int // YAML nodes decoded so far
 }
 
 // origin describes where key was set, for error messages.
@@ -229,8 +230,16 @@ func (c *loaded) parse(path string, data []byte) error {
 	return c.decode("", &doc, reflect.ValueOf(&c.cfg).Elem())
 }
 
+// maxValues bounds the YAML nodes a file may decode to once its aliases
+// are expanded, so that a small file of aliases to aliases cannot take
+// the process's time or memory.
+const maxValues = 100_000
+
 // decode sets v from the YAML node n found at key.
 func (c *loaded) decode(key string, n *yaml.Node, v reflect.Value) error {
+	if c.values++; c.values > maxValues {
+		return fmt.Errorf("config: %s: more than %d values once its aliases are expanded", c.file, maxValues)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

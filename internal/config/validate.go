@@ -40,7 +40,7 @@ func (c *loaded) validate() error {
 	default:
 		return c.errorf("tracing.exporter", "must be none or otlp, not %q", cfg.Tracing.Exporter)
 	}
-	if r := cfg.Tracing.SampleRatio; r < 0 || r > 1 {
+	if r := cfg.Tracing.SampleRatio; !(r >= 0 && r <= 1) { // NaN too
 		return c.errorf("tracing.sample_ratio", "must be between 0 and 1, not %v", r)
 	}
 	if e := cfg.Tracing.Endpoint; e != "" {
