@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ssegw/ssegw/gateway"
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
@@ -161,5 +164,58 @@ func TestBurstBeforeUnavailableArrivesWhole(t *testing.T) {
 				t.Fatalf("run %d: event %d is %q with id %q, want a message with id %s", run, i, ev.Event, ev.ID, want)
 			}
 		}
+	}
+}
+
+// TestMessageThatCannotBeJSONEndsWithInternalError: a backend message that
+// protojson cannot encode (a timestamp out of its range) ends the stream
+// with an INTERNAL "error" event after the events before it, while the
+// backend is still sending, and the backend call is cancelled.
+func TestMessageThatCannotBeJSONEndsWithInternalError(t *testing.T) {
+	const badTick = 200
+	cancelled := make(chan struct{})
+	conn := startSilentBackend(t, func(_ any, ss grpc.ServerStream) error {
+		var req demov1.TicksRequest
+		if err := ss.RecvMsg(&req); err != nil {
+			return err
+		}
+		defer close(cancelled)
+		for n := int64(1); ; n++ {
+			tick := &demov1.Tick{Symbol: req.GetSymbol(), Number: n, Time: timestamppb.New(time.Unix(0, 0))}
+			if n == badTick {
+				tick.Time.Seconds = 1 << 60 // after year 9999: no RFC 3339 form
+			}
+			// As fast as flow control allows, so that the gateway is
+			// receiving ahead when it meets the bad message.
+			if err := ss.SendMsg(tick); err != nil {
+				<-ss.Context().Done()
+				return err
+			}
+		}
+	})
+	base := startGateway(t, conn, gateway.WithFiles(demov1.File_examples_demo_v1_demo_proto))
+	s := open(t, "GET", base+"/v1/symbols/BAD/ticks", nil, "")
+	events := s.rest(t)
+	if len(events) != badTick {
+		t.Fatalf("%d events, want %d ticks and an error", len(events), badTick-1)
+	}
+	for i, ev := range events[:badTick-1] {
+		var tick demov1.Tick
+		if ev.Event != "tick" || protojson.Unmarshal(ev.Data, &tick) != nil || tick.GetNumber() != int64(i+1) {
+			t.Fatalf("event %d: %s %s, want tick %d", i, ev.Event, ev.Data, i+1)
+		}
+	}
+	last := events[badTick-1]
+	var st spb.Status
+	if last.Event != gateway.ErrorEvent || protojson.Unmarshal(last.Data, &st) != nil {
+		t.Fatalf("last event %s %s, want an error", last.Event, last.Data)
+	}
+	if codes.Code(st.GetCode()) != codes.Internal || !strings.Contains(st.GetMessage(), "examples.demo.v1.Tick as JSON") {
+		t.Errorf("error event %s, want INTERNAL naming the message type", last.Data)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backend call was not cancelled")
 	}
 }

@@ -104,7 +104,9 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		}
 		data, err = g.marshal.MarshalAppend(data[:0], resp)
 		if err != nil {
-			g.finish(ctx, rt.method, sr, ew, cs, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			// The backend stream is still open (its trailers are not
+			// there yet): the stream ends here, and sr.end cancels it.
+			g.finish(ctx, rt.method, sr, ew, nil, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
 			return
 		}
 		ev.Data, ev.ID = data, ""
@@ -175,14 +177,18 @@ func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
 // When the backend is unavailable in the middle of a resumable stream, the
 // response just ends, without a terminal event: the client reconnects
 // (after the retry hint) with Last-Event-ID and resumes, from this replica
-// or another, once the backend is back.
+// or another, once the backend is back. cs is nil when the stream ends for
+// a reason of the gateway's own, with no trailers to pass on.
 func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *eventWriter, cs grpc.ClientStream, err error) {
 	if ctx.Err() != nil {
 		sr.interrupted(ew)
 		return
 	}
 	sr.finished(err)
-	trailers := g.forwardedMetadata(cs.Trailer())
+	var trailers metadata.MD
+	if cs != nil {
+		trailers = g.forwardedMetadata(cs.Trailer())
+	}
 	if errors.Is(err, io.EOF) {
 		data := []byte("{}")
 		if len(trailers) > 0 {
