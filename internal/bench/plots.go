@@ -89,6 +89,15 @@ func (s *svg) legend(x, y float64, ids []string) {
 	}
 }
 
+// frame draws a plot's axes around the area at (left, top) of pw × ph,
+// its vertical axis's label and the legend of ids to its right.
+func (s *svg) frame(left, top, pw, ph float64, yLabel string, ids []string) {
+	s.line(left, top+ph, left+pw, top+ph, `stroke="black"`)
+	s.line(left, top, left, top+ph, `stroke="black"`)
+	s.text(18, top+ph/2, "middle", fmt.Sprintf(`transform="rotate(-90 18 %.1f)"`, top+ph/2), yLabel)
+	s.legend(left+pw+20, top+10, ids)
+}
+
 func (s *svg) done() []byte {
 	s.WriteString("</svg>\n")
 	return s.Bytes()
@@ -168,10 +177,7 @@ func (r *Report) throughputPlot() []byte {
 		}
 		s.text(left+float64(gi)*groupW+groupW/2, top+ph+20, "middle", "", sizeName(size)+" messages")
 	}
-	s.line(left, top+ph, left+pw, top+ph, `stroke="black"`)
-	s.line(left, top, left, top+ph, `stroke="black"`)
-	s.text(18, top+ph/2, "middle", fmt.Sprintf(`transform="rotate(-90 18 %.1f)"`, top+ph/2), "events/s")
-	s.legend(left+pw+20, top+10, ids)
+	s.frame(left, top, pw, ph, "events/s", ids)
 	return s.done()
 }
 
@@ -248,11 +254,8 @@ func (r *Report) latencyPlot() []byte {
 		}
 		fmt.Fprintf(s, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", systemColors[id], bytes.TrimSpace(pts.Bytes()))
 	}
-	s.line(left, top+ph, left+pw, top+ph, `stroke="black"`)
-	s.line(left, top, left, top+ph, `stroke="black"`)
 	s.text(left+pw/2, top+ph+38, "middle", "", "percentile")
-	s.text(18, top+ph/2, "middle", fmt.Sprintf(`transform="rotate(-90 18 %.1f)"`, top+ph/2), "ms, backend send → client receive")
-	s.legend(left+pw+20, top+10, ids)
+	s.frame(left, top, pw, ph, "ms, backend send → client receive", ids)
 	return s.done()
 }
 
@@ -306,10 +309,7 @@ func (r *Report) densityPlot() []byte {
 	}
 	s.line(left, y(16), left+pw, y(16), `stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"`)
 	s.text(left+pw+6, y(16)+4, "start", `fill="#c44e52" font-size="11"`, "target: 16 KiB")
-	s.line(left, top+ph, left+pw, top+ph, `stroke="black"`)
-	s.line(left, top, left, top+ph, `stroke="black"`)
-	s.text(18, top+ph/2, "middle", fmt.Sprintf(`transform="rotate(-90 18 %.1f)"`, top+ph/2), "KiB RSS per stream")
-	s.legend(left+pw+20, top+10, ids)
+	s.frame(left, top, pw, ph, "KiB RSS per stream", ids)
 	s.text(left+pw+20, top+10+18*float64(len(ids))+14, "start", `font-size="10" fill="#555"`, "dark: Go heap; pale: stacks")
 	return s.done()
 }
