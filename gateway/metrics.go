@@ -64,7 +64,7 @@ func newMetrics(reg prometheus.Registerer, conn grpc.ClientConnInterface) (*metr
 		}, routeLabels("reason", "code")),
 		slow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ssegw_slow_consumer_disconnects_total",
-			Help: "Streams ended because a write to the client missed its deadline; their backend calls were cancelled.",
+			Help: "Streams ended because a write to the client missed its deadline or found the connection closed by the TCP user timeout; their backend calls were cancelled.",
 		}, routeLabels()),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ssegw_stream_duration_seconds",
