@@ -204,3 +204,36 @@ func TestConfigErrorsAreUsageErrors(t *testing.T) {
 		t.Errorf("run: %v (exit %d), want a usage error naming limits.max_streams at line 3", err, exitCode(err))
 	}
 }
+
+// TestSeveralBackendsInOneGateway: one configuration file lists two
+// backends, the second with its methods' routes overridden, and one
+// gateway serves both; metrics tell which backend served each stream.
+func TestSeveralBackendsInOneGateway(t *testing.T) {
+	first, _ := startBackend(t)
+	second, _ := startBackend(t)
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	content := "listen: 127.0.0.1:0\nbackends:\n" +
+		"  - name: prices\n    target: " + first + "\n" +
+		"  - name: replays\n    target: " + second + "\n    methods:\n" +
+		"      examples.demo.v1.DemoService.Ticks: {get: '/replay/{symbol}/ticks', event: replayed}\n" +
+		"      examples.demo.v1.DemoService.Sequence: {get: '/replay/{name=streams/*}'}\n" +
+		"      examples.demo.v1.DemoService.Fail: {get: '/replay/fail'}\n"
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gw := startGateway(t, nil, "--config", file)
+	for _, tc := range []struct{ path, event string }{
+		{"/v1/symbols/A/ticks?count=2&interval=0.001s", "tick"},
+		{"/replay/A/ticks?count=2&interval=0.001s", "replayed"},
+	} {
+		_, events := readStream(t, http.DefaultClient, gw.base+tc.path)
+		if len(events) != 3 || events[0].Event != tc.event || events[2].Event != "end" {
+			t.Fatalf("%s: events %v, want two %q events and end", tc.path, events, tc.event)
+		}
+	}
+	eventually(t, 5*time.Second, "both streams counted by backend", func() bool {
+		families := scrapeText(t, gw.base+"/metrics")
+		return families[`ssegw_streams_ended_total{backend="prices",code="OK",method="GET",reason="end",route="/v1/symbols/{symbol}/ticks"}`] == 1 &&
+			families[`ssegw_streams_ended_total{backend="replays",code="OK",method="GET",reason="end",route="/replay/{symbol}/ticks"}`] == 1
+	})
+}
