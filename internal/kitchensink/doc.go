@@ -1,0 +1,12 @@
+// Package kitchensink is a test backend for the kitchen-sink API
+// (proto/testdata/kitchensink/v1): a real gRPC service whose types exist
+// only as descriptors compiled at start from the embedded .proto sources,
+// never as Go types linked into the program. A gateway in the same process
+// therefore sees its messages exactly as a sidecar sees a backend it did
+// not build with: through server reflection, a descriptor set or the
+// .proto sources, as dynamic messages.
+//
+// The Echo methods stream the request they received back as their one
+// message; Emit sends the messages of its request; Watch is a resumable
+// counter. Every call is recorded, with its metadata, for tests to read.
+package kitchensink
