@@ -86,6 +86,8 @@ type builder struct {
 	events     map[protoreflect.FullName]*Schema // event schema of each streaming method
 	tags       map[string]bool
 	streams    bool // some route is a stream
+	endEvents  bool // some stream ends with an "end" event
+	bodies     bool // some route has a request body
 }
 
 // add adds the operation of one route.
@@ -171,7 +173,7 @@ func (b *builder) add(rt Route) error {
 		}
 		op.Responses.set("200", &response{Description: desc, Content: content("application/json", &mediaType{Schema: s})})
 	}
-	errorResponsesOf(op.Responses, op.RequestBody != nil)
+	b.errorResponsesOf(op.Responses, op.RequestBody != nil)
 	return b.place(tpl.path, rt.Method, op)
 }
 

@@ -18,7 +18,7 @@ import (
 // can: path templates with dotted, multi-segment and ** variables, bodies
 // of "*" and of a field, unary routes with a response body and a custom
 // verb, a resumable stream with heartbeat events, and shaped streams.
-func kitchenSinkRoutes(t *testing.T, d *kitchensink.Descriptors) []openapi.Route {
+func kitchenSinkRoutes(t testing.TB, d *kitchensink.Descriptors) []openapi.Route {
 	echo, watch := method(t, d, "Echo"), method(t, d, "Watch")
 	stream := &openapi.Stream{}
 	return []openapi.Route{
@@ -265,12 +265,12 @@ func TestSchemasFollowProtoJSON(t *testing.T) {
 		s + "google.protobuf.Struct/additionalProperties": `{"$ref":"#/components/schemas/google.protobuf.Value"}`,
 		s + "google.protobuf.ListValue/items":             `{"$ref":"#/components/schemas/google.protobuf.Value"}`,
 		s + "google.protobuf.Empty":                       `{"type":"object","description":"An empty object.","additionalProperties":false}`,
-		s + "google.protobuf.Any/required":                `["@type"]`,
+		s + "google.protobuf.Any/properties/@type/type":   `"string"`,
 		s + "google.protobuf.Any/additionalProperties":    `true`,
 		s + "kitchensink.v1.Color/anyOf/0":                `{"type":"string","enum":["COLOR_UNSPECIFIED","RED","GREEN","BLUE","CRIMSON"]}`,
 		s + "kitchensink.v1.Color/anyOf/1/type":           `"integer"`,
-		s + "kitchensink.v1.Kind/enum":                    `["KIND_ONE","KIND_TWO","KIND_THREE"]`,
-		s + "kitchensink.v1.Strictness/enum":              `["STRICTNESS_LAX","STRICTNESS_STRICT"]`,
+		s + "kitchensink.v1.Kind/anyOf/0/enum":            `["KIND_ONE","KIND_TWO","KIND_THREE"]`,
+		s + "kitchensink.v1.Strictness/anyOf/0/enum":      `["STRICTNESS_LAX","STRICTNESS_STRICT"]`,
 		s + "kitchensink.v1.Legacy/required":              `["id"]`,
 		s + "kitchensink.v1.Legacy/properties/item/$ref":  `"#/components/schemas/kitchensink.v1.Legacy.Item"`,
 		s + "kitchensink.v1.Modern/required":              `["requiredId"]`,
@@ -286,11 +286,13 @@ func TestSchemasFollowProtoJSON(t *testing.T) {
 	if desc := at(t, doc, s+"kitchensink.v1.Color/description").(string); !strings.Contains(desc, "- `CRIMSON`: CRIMSON is another name of RED.") {
 		t.Errorf("enum description %q", desc)
 	}
-	pairs := at(t, doc, ev+"/not/anyOf").([]any)
-	if len(pairs) != 15 {
-		t.Errorf("%d pairs of oneof members, want 15 (6 members)", len(pairs))
+	if n := len(at(t, doc, ev+"/dependentSchemas").(map[string]any)); n != 6 {
+		t.Errorf("%d oneof members constrain the others, want 6", n)
 	}
-	expect(t, doc, ev+"/not/anyOf/0", `{"required":["choiceString","choiceInt64"]}`)
+	expect(t, doc, ev+"/dependentSchemas/choiceString/properties/choiceInt64", `false`)
+	if _, ok := lookup(doc, ev+"/dependentSchemas/choiceString/properties/choiceString"); ok {
+		t.Error("a oneof member forbids itself")
+	}
 	if _, ok := lookup(doc, s+"kitchensink.v1.Legacy/patternProperties"); !ok {
 		t.Error("a message with extension ranges refuses extension fields")
 	}
@@ -311,7 +313,7 @@ func TestMarshalOptionsChangeSchemas(t *testing.T) {
 
 	_, doc = build(t, kitchenSinkRoutes(t, d), openapi.WithMarshalOptions(protojson.MarshalOptions{UseEnumNumbers: true}))
 	expect(t, doc, s+"kitchensink.v1.Color/type", `"integer"`)
-	expect(t, doc, s+"kitchensink.v1.Kind/enum", `[1,2,3]`)
+	expect(t, doc, s+"kitchensink.v1.Kind/type", `"integer"`)
 
 	_, doc = build(t, kitchenSinkRoutes(t, d), openapi.WithMarshalOptions(protojson.MarshalOptions{EmitUnpopulated: true}))
 	expect(t, doc, s+"kitchensink.v1.Everything/properties/inner/anyOf/1", `{"type":"null"}`)

@@ -53,12 +53,17 @@ func (b *builder) errorComponents() {
 		se := status("The data of the \"error\" event that ends a failed stream: a google.rpc.Status as JSON, and the backend's trailers the gateway passes on.")
 		se.property("trailers", ref(metadataSchema))
 		b.comps.add(streamErrorSchema, se)
-		end := &Schema{Type: "object", Description: "The data of the \"end\" event that ends a stream normally: {}, or the backend's trailers the gateway passes on.", AdditionalProperties: boolSchema(false)}
-		end.property("trailers", ref(metadataSchema))
-		b.comps.add(streamEndSchema, end)
+		if b.endEvents {
+			end := &Schema{Type: "object", Description: "The data of the \"end\" event that ends a stream normally: {}, or the backend's trailers the gateway passes on.", AdditionalProperties: boolSchema(false)}
+			end.property("trailers", ref(metadataSchema))
+			b.comps.add(streamEndSchema, end)
+		}
 	}
 	responses := &object[*response]{}
 	for _, e := range errorResponses {
+		if e.bodyOnly && !b.bodies {
+			continue
+		}
 		r := &response{Description: e.description, Content: content("application/json", &mediaType{Schema: ref(errorSchema)})}
 		if e.retryAfter {
 			r.Headers = &object[*header]{}
@@ -70,7 +75,8 @@ func (b *builder) errorComponents() {
 }
 
 // errorResponsesOf adds the error responses of a route to its responses.
-func errorResponsesOf(responses *object[*response], hasBody bool) {
+func (b *builder) errorResponsesOf(responses *object[*response], hasBody bool) {
+	b.bodies = b.bodies || hasBody
 	for _, e := range errorResponses {
 		if e.bodyOnly && !hasBody {
 			continue

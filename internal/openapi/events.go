@@ -40,6 +40,7 @@ func (b *builder) eventSchema(rt Route) (*Schema, error) {
 	if st.Shape.Sentinel != "" {
 		s.AnyOf = append(s.AnyOf, event("sentinel", "Ends the stream when the backend ends it.", named(st.Shape.SentinelEvent), textData(st.Shape.Sentinel)))
 	} else {
+		b.endEvents = true
 		s.AnyOf = append(s.AnyOf, event("end", "Ends the stream when the backend ends it.", named("end"), jsonData(ref(streamEndSchema))))
 	}
 	s.AnyOf = append(s.AnyOf, event("error", "Ends the stream when the backend fails after the stream started.", named("error"), jsonData(ref(streamErrorSchema))))

@@ -8,32 +8,82 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/ssegw/ssegw/internal/kitchensink"
 	"github.com/ssegw/ssegw/internal/openapi"
 )
 
 // compileKitchenSink compiles the kitchen-sink API from its sources, with
-// comments, and checks that its Go types are not linked into the test:
-// the document must come from descriptors alone.
-func compileKitchenSink(t *testing.T) *kitchensink.Descriptors {
+// comments, and returns its descriptors as a gateway has them: read back
+// from a descriptor set, as from `buf build` or server reflection. It
+// checks that the API's Go types are not linked into the test: the
+// document must come from descriptors alone.
+func compileKitchenSink(t testing.TB) *kitchensink.Descriptors {
 	t.Helper()
 	if _, err := protoregistry.GlobalTypes.FindMessageByName(kitchensink.Package + ".Everything"); err == nil {
 		t.Fatal("the kitchen-sink Go types are linked into this test")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := kitchensink.Compile(ctx)
+	compiled, err := kitchensink.Compile(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw, err := compiled.DescriptorSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := &descriptorpb.FileDescriptorSet{}
+	if err := proto.Unmarshal(raw, set); err != nil {
+		t.Fatal(err)
+	}
+	files, err := protodesc.NewFiles(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &kitchensink.Descriptors{Files: files, Types: &protoregistry.Types{}}
+	files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		err = registerTypes(d.Types, fd.Messages(), fd.Extensions())
+		return err == nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := files.FindDescriptorByName(kitchensink.ServiceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Service = sd.(protoreflect.ServiceDescriptor)
 	return d
 }
 
+// registerTypes registers a dynamic type for every message and extension.
+func registerTypes(types *protoregistry.Types, msgs protoreflect.MessageDescriptors, exts protoreflect.ExtensionDescriptors) error {
+	for i := range msgs.Len() {
+		md := msgs.Get(i)
+		if err := types.RegisterMessage(dynamicpb.NewMessageType(md)); err != nil {
+			return err
+		}
+		if err := registerTypes(types, md.Messages(), md.Extensions()); err != nil {
+			return err
+		}
+	}
+	for i := range exts.Len() {
+		if err := types.RegisterExtension(dynamicpb.NewExtensionType(exts.Get(i))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // method returns a method of the kitchen-sink service.
-func method(t *testing.T, d *kitchensink.Descriptors, name string) protoreflect.MethodDescriptor {
+func method(t testing.TB, d *kitchensink.Descriptors, name string) protoreflect.MethodDescriptor {
 	t.Helper()
 	md := d.Service.Methods().ByName(protoreflect.Name(name))
 	if md == nil {

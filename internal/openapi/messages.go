@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -55,22 +54,26 @@ func (c *components) messageSchema(md protoreflect.MessageDescriptor) *Schema {
 			s.Required = append(s.Required, c.jsonName(fd))
 		}
 	}
-	// At most one field of each oneof is set.
-	var pairs []*Schema
+	// At most one field of each oneof is set: each one present forbids the
+	// others.
 	oneofs := md.Oneofs()
 	for i := range oneofs.Len() {
 		od := oneofs.Get(i)
-		if od.IsSynthetic() {
+		if od.IsSynthetic() || od.Fields().Len() < 2 {
 			continue
 		}
-		for a := range od.Fields().Len() {
-			for b := a + 1; b < od.Fields().Len(); b++ {
-				pairs = append(pairs, &Schema{Required: []string{c.jsonName(od.Fields().Get(a)), c.jsonName(od.Fields().Get(b))}})
-			}
+		if s.DependentSchemas == nil {
+			s.DependentSchemas = &object[*Schema]{}
 		}
-	}
-	if len(pairs) > 0 {
-		s.Not = &Schema{AnyOf: pairs}
+		for a := range od.Fields().Len() {
+			others := &Schema{}
+			for b := range od.Fields().Len() {
+				if a != b {
+					others.property(c.jsonName(od.Fields().Get(b)), boolSchema(false))
+				}
+			}
+			s.DependentSchemas.set(c.jsonName(od.Fields().Get(a)), others)
+		}
 	}
 	if md.ExtensionRanges().Len() > 0 {
 		s.PatternProperties = &object[*Schema]{}
@@ -185,8 +188,8 @@ func mapKeySchema(fd protoreflect.FieldDescriptor) *Schema {
 
 // enum returns a reference to the schema of ed, adding it to the
 // components. protojson prints an enum value's name, or its number when
-// the enum does not name it (which only an open enum can hold), or the
-// number with UseEnumNumbers; it reads names and numbers.
+// the enum does not name it, or the number with UseEnumNumbers; it reads
+// names and numbers.
 func (c *components) enum(ed protoreflect.EnumDescriptor) *Schema {
 	name := string(ed.FullName())
 	if _, ok := c.schemas[name]; ok {
@@ -196,17 +199,12 @@ func (c *components) enum(ed protoreflect.EnumDescriptor) *Schema {
 		return c.add(name, &Schema{Type: "null", Description: "JSON null."})
 	}
 	desc := comment(ed)
-	var names, numbers []any
+	var names []any
 	var notes []string
-	seen := map[protoreflect.EnumNumber]bool{}
 	values := ed.Values()
 	for i := range values.Len() {
 		v := values.Get(i)
 		names = append(names, string(v.Name()))
-		if !seen[v.Number()] {
-			seen[v.Number()] = true
-			numbers = append(numbers, json.Number(fmt.Sprint(v.Number())))
-		}
 		if text := comment(v); text != "" {
 			notes = append(notes, fmt.Sprintf("- `%s`: %s", v.Name(), strings.Join(strings.Fields(text), " ")))
 		}
@@ -214,19 +212,14 @@ func (c *components) enum(ed protoreflect.EnumDescriptor) *Schema {
 	if len(notes) > 0 {
 		desc = strings.TrimSpace(desc + "\n\n" + strings.Join(notes, "\n"))
 	}
+	// A closed enum can hold numbers it does not name too: dynamic
+	// messages keep them, and protojson writes them as numbers.
+	number := &Schema{Type: "integer", Format: "int32", Description: "A value the enum does not name."}
 	var s *Schema
-	switch {
-	case c.marshal.UseEnumNumbers && ed.IsClosed():
-		s = &Schema{Type: "integer", Format: "int32", Enum: numbers}
-	case c.marshal.UseEnumNumbers:
+	if c.marshal.UseEnumNumbers {
 		s = &Schema{Type: "integer", Format: "int32"}
-	case ed.IsClosed():
-		s = &Schema{Type: "string", Enum: names}
-	default:
-		s = &Schema{AnyOf: []*Schema{
-			{Type: "string", Enum: names},
-			{Type: "integer", Format: "int32", Description: "A value the enum does not name, which an open enum can hold."},
-		}}
+	} else {
+		s = &Schema{AnyOf: []*Schema{{Type: "string", Enum: names}, number}}
 	}
 	s.Description = desc
 	return c.add(name, s)

@@ -25,9 +25,9 @@ type Schema struct {
 	PatternProperties    *object[*Schema] `json:"patternProperties,omitempty"`
 	AdditionalProperties *Schema          `json:"additionalProperties,omitempty"`
 	PropertyNames        *Schema          `json:"propertyNames,omitempty"`
+	DependentSchemas     *object[*Schema] `json:"dependentSchemas,omitempty"`
 	Required             []string         `json:"required,omitempty"`
 	AnyOf                []*Schema        `json:"anyOf,omitempty"`
-	Not                  *Schema          `json:"not,omitempty"`
 	boolean              *bool
 }
 

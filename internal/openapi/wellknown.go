@@ -31,8 +31,8 @@ func (c *components) wellKnown(md protoreflect.MessageDescriptor) *Schema {
 	case "google.protobuf.Empty":
 		return &Schema{Type: "object", Description: "An empty object.", AdditionalProperties: boolSchema(false)}
 	case "google.protobuf.Any":
-		s := &Schema{Type: "object", Required: []string{"@type"}, AdditionalProperties: boolSchema(true),
-			Description: `A message of any type: "@type" names the type, and the other members are its fields as JSON, or "value" for a well-known type with a JSON form of its own (such as a Timestamp).`}
+		s := &Schema{Type: "object", AdditionalProperties: boolSchema(true),
+			Description: `A message of any type: "@type" names the type, and the other members are its fields as JSON, or "value" for a well-known type with a JSON form of its own (such as a Timestamp). An empty Any is {}.`}
 		return s.property("@type", &Schema{Type: "string", Description: `The type's URL, "type.googleapis.com/" and its full name.`})
 	}
 	return nil
