@@ -2,9 +2,10 @@
 // routes.
 //
 // A Gateway is an http.Handler. It is built from a connection to a backend
-// and a source of descriptors (server reflection, a descriptor set file, or
-// descriptors compiled into the program), and it maps every
-// server-streaming method it finds to one or more routes:
+// and a source of descriptors (server reflection, a descriptor set file,
+// .proto files compiled at start, or descriptors compiled into the
+// program), and it maps every server-streaming method it finds to one or
+// more routes:
 //
 //   - the method's google.api.http rules: GET rules, and POST rules with a
 //     body for fetch-based clients, including additional_bindings and path

@@ -10,6 +10,8 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ssegw/ssegw/internal/descriptors"
 )
 
 // Gateway serves the server-streaming methods of a gRPC backend as SSE
@@ -42,7 +44,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		opt(&cfg)
 	}
 	if cfg.source == nil {
-		cfg.source = reflectionSource{}
+		cfg.source = descriptors.Reflection()
 	}
 	incoming, err := normalizeHeaderNames(cfg.incomingHeaders)
 	if err != nil {
@@ -71,14 +73,11 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
-	services, err := cfg.source.services(ctx, conn, cfg.services)
+	found, err := cfg.source.Load(ctx, conn, cfg.services)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", sourceError(err))
 	}
-	resolver, err := newTypeResolver(services)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
+	services, resolver := found.Services, found.Types
 	g := &Gateway{
 		conn:             conn,
 		cfg:              cfg,

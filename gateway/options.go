@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	"github.com/ssegw/ssegw/internal/descriptors"
 )
 
 // Defaults of the options.
@@ -26,7 +27,7 @@ const (
 type Option func(*config)
 
 type config struct {
-	source           descriptorSource
+	source           descriptors.Source
 	services         []string
 	methodOptions    map[protoreflect.FullName]*ssegwv1.StreamOptions
 	heartbeat        time.Duration
@@ -63,26 +64,6 @@ func defaultConfig() config {
 		methodOptions:    map[protoreflect.FullName]*ssegwv1.StreamOptions{},
 		ops:              defaultOpsConfig(),
 	}
-}
-
-// WithReflection discovers the backend's services and their descriptors
-// with gRPC server reflection on the backend connection. It is the default
-// when no other descriptor source is given.
-func WithReflection() Option {
-	return func(c *config) { c.source = reflectionSource{} }
-}
-
-// WithDescriptorSetFile reads descriptors from a serialized
-// google.protobuf.FileDescriptorSet, as written by `buf build -o file.binpb`
-// or `protoc --include_imports -o file.pb`.
-func WithDescriptorSetFile(path string) Option {
-	return func(c *config) { c.source = descriptorSetFileSource{path: path} }
-}
-
-// WithFiles takes descriptors from file descriptors compiled into the
-// program, such as demov1.File_examples_demo_v1_demo_proto.
-func WithFiles(files ...protoreflect.FileDescriptor) Option {
-	return func(c *config) { c.source = filesSource{files: files} }
 }
 
 // WithServices restricts the gateway to the named services (full names such
