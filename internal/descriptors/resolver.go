@@ -22,12 +22,8 @@ type Resolver struct {
 	trustProgram bool
 }
 
-// NewResolver collects the message and extension types of files and of
+// newResolver collects the message and extension types of files and of
 // everything they import.
-func NewResolver(files ...protoreflect.FileDescriptor) (*Resolver, error) {
-	return newResolver(files, false)
-}
-
 func newResolver(files []protoreflect.FileDescriptor, trustProgram bool) (*Resolver, error) {
 	types := &protoregistry.Types{}
 	seen := map[string]bool{}
@@ -73,7 +69,7 @@ func registerTypes(types *protoregistry.Types, msgs protoreflect.MessageDescript
 		if _, err := types.FindExtensionByName(xd.FullName()); err == nil {
 			continue
 		}
-		if err := types.RegisterExtension(ExtensionType(xd)); err != nil {
+		if err := types.RegisterExtension(extensionType(xd)); err != nil {
 			return fmt.Errorf("registering %s: %w", xd.FullName(), err)
 		}
 	}

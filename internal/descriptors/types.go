@@ -17,9 +17,9 @@ func MessageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
 	return dynamicpb.NewMessageType(md)
 }
 
-// ExtensionType returns the Go type generated for xd when the program links
+// extensionType returns the Go type generated for xd when the program links
 // one built from this very descriptor, and a dynamic type otherwise.
-func ExtensionType(xd protoreflect.ExtensionDescriptor) protoreflect.ExtensionType {
+func extensionType(xd protoreflect.ExtensionDescriptor) protoreflect.ExtensionType {
 	if xt, err := protoregistry.GlobalTypes.FindExtensionByName(xd.FullName()); err == nil && xt.TypeDescriptor().Descriptor() == xd {
 		return xt
 	}
