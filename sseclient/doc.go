@@ -45,6 +45,17 @@
 //     the stream ends with an error wrapping [ErrMaxReconnectionAttempts]
 //     and the last failure.
 //
+// # Comments
+//
+// Comments carry no events, but a client may want to see them: heartbeats
+// show that a quiet stream is alive. With [WithCommentEvents], the raw
+// iterator and [EventStream.Next] return each comment line as soon as it
+// has been read, as an event with only Comment and ID set, in order with
+// the events around it, wherever it occurs: between events, inside the
+// block of an event (whose data it does not change), or last, with no
+// blank line after it. [Hooks] OnComment sees the same lines at the same
+// moments on every stream, typed streams included.
+//
 // # Errors
 //
 // The raw level returns Go errors: [*ResponseError] for responses that are

@@ -53,6 +53,7 @@ type EventStream struct {
 	method   string
 	resolver typeResolver
 	rdOpts   []sse.ReaderOption
+	comments bool // read comment lines as they arrive
 
 	mu     sync.Mutex
 	busy   bool // Next is running
@@ -95,9 +96,6 @@ func newEventStream(ctx context.Context, cfg config, target string, resolver typ
 		}
 	}
 	opts := []sse.ReaderOption{sse.WithMaxEventSize(cfg.maxEventSize)}
-	if cfg.commentEvents {
-		opts = append(opts, sse.WithCommentEvents())
-	}
 	if cfg.retryEvents {
 		opts = append(opts, sse.WithRetryEvents())
 	}
@@ -107,6 +105,7 @@ func newEventStream(ctx context.Context, cfg config, target string, resolver typ
 		method:   method,
 		resolver: resolver,
 		rdOpts:   opts,
+		comments: cfg.commentEvents || cfg.hooks.OnComment != nil,
 		lastID:   cfg.lastEventID,
 	}
 	s.ctx, s.stop = context.WithCancelCause(ctx)
@@ -115,6 +114,9 @@ func newEventStream(ctx context.Context, cfg config, target string, resolver typ
 
 // Next returns the next event. Its ID is the stream's last event ID, which
 // persists across events without an id field and across reconnections.
+// With [WithCommentEvents], Next also returns each comment line as soon as
+// it has been read, as an event with only Comment and ID set, in order
+// with the events around it.
 //
 // At the end of the stream Next returns io.EOF (see [Client.Events] for
 // when a stream ends and which errors it reports). After an error or
@@ -207,19 +209,36 @@ func (s *EventStream) next() (sse.Event, error) {
 				continue
 			}
 		}
-		ev, err := s.conn.rd.Next()
+		ev, isComment, err := s.read()
 		s.sync()
 		if err != nil {
 			s.dropped(err)
 			continue
 		}
 		ev.ID = s.lastID
+		if isComment {
+			s.cfg.commented(s.url, ev.Comment)
+			if !s.cfg.commentEvents {
+				continue
+			}
+			return ev, nil
+		}
 		if ev.Data != nil {
 			s.delivered, s.conn.delivered = true, true
 			s.lastType = ev.Event
 		}
 		return ev, nil
 	}
+}
+
+// read returns the next event or, when comments are wanted, the next
+// comment line of the current connection.
+func (s *EventStream) read() (sse.Event, bool, error) {
+	if s.comments {
+		return s.conn.rd.NextOrComment()
+	}
+	ev, err := s.conn.rd.Next()
+	return ev, false, err
 }
 
 // sync copies the last event ID and retry value of the current

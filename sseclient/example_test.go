@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
@@ -210,4 +211,34 @@ func ExampleWithMaxReconnectionAttempts() {
 	// Recv on the streams of this client reconnects by itself; after a
 	// give-up, errors.Is(err, sseclient.ErrMaxReconnectionAttempts) holds.
 	_ = demov1.NewDemoServiceClient(conn)
+}
+
+// With WithCommentEvents, each comment line arrives as soon as it has been
+// read, in order with the events around it, even inside an event's block.
+func ExampleWithCommentEvents() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, ": hello\n\nid: 1\ndata: a\n: inside\ndata: b\n\n: bye\n")
+	}))
+	defer srv.Close()
+
+	client, err := sseclient.New(srv.URL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range client.Events(context.Background(), "/", sseclient.WithCommentEvents()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ev.Data == nil {
+			fmt.Printf("comment %q\n", ev.Comment)
+			continue
+		}
+		fmt.Printf("event %s: %q\n", ev.ID, ev.Data)
+	}
+	// Output:
+	// comment "hello"
+	// comment "inside"
+	// event 1: "a\nb"
+	// comment "bye"
 }

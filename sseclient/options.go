@@ -242,9 +242,13 @@ func WithReconnectWithoutID() Option {
 	return func(c *config) { c.reconnectWithoutID = true }
 }
 
-// WithCommentEvents makes the raw event iterator also yield blocks that
-// carry only comments, such as heartbeats (Ktor's showCommentEvents).
-// Typed streams never return them.
+// WithCommentEvents makes the raw event iterator and [EventStream.Next]
+// also return comments, such as heartbeats (Ktor's showCommentEvents):
+// each comment line as soon as it has been read, as an event with only
+// Comment and ID set, in order with the events around it, wherever it
+// occurs (between events, or inside the block of an event, whose data it
+// does not change). Typed streams never return them; [Hooks] OnComment
+// sees them on every stream.
 func WithCommentEvents() Option {
 	return func(c *config) { c.commentEvents = true }
 }
