@@ -54,7 +54,8 @@ func newConfig(baseURL string, opts []Option) (config, error) {
 // loop. Comments are not yielded unless [WithCommentEvents] asks for them
 // (each comment line as soon as it has been read), nor retry-only blocks
 // unless [WithRetryEvents] does. Each event's ID is the stream's last
-// event ID at that point.
+// event ID at that point. A [Restarter] given with [WithRestarter]
+// restarts the stream on demand.
 //
 // The iteration ends without an error when the server answers 204 No
 // Content, when it closes the stream after an "end" or "error" event (the

@@ -64,8 +64,9 @@ type config struct {
 	retryEvents   bool
 	maxEventSize  int
 
-	logger *slog.Logger
-	hooks  Hooks
+	logger    *slog.Logger
+	hooks     Hooks
+	restarter *Restarter
 
 	files           []protoreflect.FileDescriptor
 	eventTypes      map[string]protoreflect.MessageType
@@ -288,6 +289,13 @@ func WithLogger(l *slog.Logger) Option {
 // give-ups, for metrics or tests.
 func WithHooks(h Hooks) Option {
 	return func(c *config) { c.hooks = h }
+}
+
+// WithRestarter lets r restart the stream (see [Restarter]). Given to
+// [New] or [NewConn], it applies to every stream of the client; passed to
+// one call ([Client.Events], or [PerCall] on a [Conn]), to that stream.
+func WithRestarter(r *Restarter) Option {
+	return func(c *config) { c.restarter = r }
 }
 
 // WithEventType makes typed streams decode the data of events named name as
