@@ -30,18 +30,14 @@ func streamOptionsOf(md protoreflect.MethodDescriptor, override *ssegwv1.StreamO
 	return opts
 }
 
-// methodExtension reads an extension of a method's options. Options that
-// were decoded before the extension's type was linked in hold it as unknown
-// fields; they are decoded again with the types known now.
+// methodExtension reads an extension of a method's options. Options may
+// hold it as unknown fields (decoded before the extension's type was
+// linked in) or as a message of another Go type (options compiled from
+// .proto sources, whose google/api/annotations.proto is not the linked
+// one); they are decoded again with the linked types.
 func methodExtension(md protoreflect.MethodDescriptor, xt protoreflect.ExtensionType) any {
 	opts, ok := md.Options().(*descriptorpb.MethodOptions)
 	if !ok || opts == nil {
-		return nil
-	}
-	if proto.HasExtension(opts, xt) {
-		return proto.GetExtension(opts, xt)
-	}
-	if len(opts.ProtoReflect().GetUnknown()) == 0 {
 		return nil
 	}
 	raw, err := proto.Marshal(opts)

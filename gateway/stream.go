@@ -49,7 +49,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
 
-	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
+	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, grpc.ForceCodecV2(resolvingCodec{g.resolver}))
 	if err != nil {
 		sr.refuse(w, err)
 		return
