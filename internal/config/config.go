@@ -105,12 +105,20 @@ type Backend struct {
 	Name             string            `yaml:"name"`
 	Target           string            `yaml:"target"`
 	DescriptorSet    string            `yaml:"descriptor_set"`
+	ProtoFiles       []string          `yaml:"proto_files"`
+	ProtoPaths       []string          `yaml:"proto_paths"`
 	Services         []string          `yaml:"services"`
 	Plaintext        bool              `yaml:"plaintext"`
 	TLS              BackendTLS        `yaml:"tls"`
 	HealthService    string            `yaml:"health_service"`
 	DiscoveryTimeout time.Duration     `yaml:"discovery_timeout"`
 	Methods          map[string]Method `yaml:"methods"`
+}
+
+// Reflection reports whether the backend's descriptors come from server
+// reflection: neither a descriptor set nor .proto files are given.
+func (b Backend) Reflection() bool {
+	return b.DescriptorSet == "" && len(b.ProtoFiles) == 0
 }
 
 // BackendTLS is the TLS, or mutual TLS, of the connection to a backend.

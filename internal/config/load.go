@@ -87,6 +87,8 @@ func Settings() []Setting {
 		{"backend", "backends[0].target", "gRPC backend dial `target`, e.g. localhost:9090 or dns:///svc:9090"},
 		{"backend-name", "backends[0].name", "`name` of the backend in metrics and logs"},
 		{"descriptor-set", "backends[0].descriptor_set", "read service descriptors from this FileDescriptorSet `file` (buf build -o) instead of server reflection"},
+		{"proto", "backends[0].proto_files", "compile service descriptors at start from this .proto `file`, named as it is imported (relative to a --proto-path), instead of server reflection (repeat or separate with commas)"},
+		{"proto-path", "backends[0].proto_paths", "`directory` where --proto files and their imports are found, in order (repeat or separate with commas; default: the current directory)"},
 		{"service", "backends[0].services", "serve only this `service` (full name; repeat or separate with commas; default: all)"},
 		{"backend-plaintext", "backends[0].plaintext", "allow plaintext to a backend that is not on a loopback address"},
 		{"backend-tls", "backends[0].tls.enabled", "connect to the backend with TLS, verified with the system's roots"},
