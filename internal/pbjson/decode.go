@@ -1,0 +1,150 @@
+package pbjson
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// Decoder reads protobuf messages from their protojson form, as
+// protojson.UnmarshalOptions.Unmarshal does with the same options, and
+// about as fast as proto.Unmarshal reads the binary form.
+//
+// For each message type it compiles a plan from the descriptor that turns
+// the JSON text, in one pass of a streaming tokenizer, into protobuf wire
+// bytes, which proto.Unmarshal then reads into the message. What a plan
+// does not cover (extensions, a field name or number written in an
+// unusual way, and anything protojson rejects) is decoded by protojson
+// itself, so the result is always protojson's: the same message, or an
+// error. Well-known types inside a message are decoded by protojson one
+// value at a time.
+//
+// A Decoder is safe for concurrent use.
+type Decoder struct {
+	opts    protojson.UnmarshalOptions
+	unwire  proto.UnmarshalOptions
+	plans   *DecodePlans
+	jsonOpt jsontext.Options
+	states  sync.Pool // of *decodeState
+}
+
+// NewDecoder returns a Decoder with the options of protojson that it
+// matches (DiscardUnknown, AllowPartial, Resolver, RecursionLimit). Plans
+// are kept in plans, which decoders with other options may share; nil
+// gives the Decoder a cache of its own.
+func NewDecoder(opts protojson.UnmarshalOptions, plans *DecodePlans) *Decoder {
+	if plans == nil {
+		plans = NewDecodePlans()
+	}
+	return &Decoder{
+		opts:   opts,
+		unwire: proto.UnmarshalOptions{AllowPartial: opts.AllowPartial},
+		plans:  plans,
+		// protojson reports duplicate fields and map keys itself, by
+		// field and by key value, and accepts duplicate names in the
+		// unknown fields it skips.
+		jsonOpt: jsontext.AllowDuplicateNames(true),
+	}
+}
+
+// Unmarshal reads the JSON in data into m, replacing its contents, with
+// the result and errors of protojson.
+func (d *Decoder) Unmarshal(data []byte, m proto.Message) error {
+	plan := d.plans.plan(m.ProtoReflect().Descriptor())
+	if plan == nil {
+		return d.opts.Unmarshal(data, m)
+	}
+	if err := d.unmarshalPlan(data, m, plan); err != nil {
+		// protojson decides what the plan could not: it either accepts
+		// what the plan left to it, or gives its own error.
+		return d.opts.Unmarshal(data, m)
+	}
+	return nil
+}
+
+// unmarshalPlan reads data into m by plan alone.
+func (d *Decoder) unmarshalPlan(data []byte, m proto.Message, plan *decodePlan) error {
+	s, _ := d.states.Get().(*decodeState)
+	if s == nil {
+		s = &decodeState{}
+	}
+	err := s.transcode(d, plan, data)
+	if err == nil {
+		err = d.unwire.Unmarshal(s.wire, m)
+	}
+	s.release()
+	d.states.Put(s)
+	return err
+}
+
+// errFallback reports input that the plan leaves to protojson.
+var errFallback = errors.New("pbjson: left to protojson")
+
+// decodeState is the scratch space of one Unmarshal call, reused.
+type decodeState struct {
+	in   bytes.Buffer
+	dec  jsontext.Decoder
+	wire []byte
+	// seen holds, for each message being read, a bit set of its fields
+	// and then one of its oneofs, as protojson tracks them.
+	seen []uint64
+	// keys holds the spans of the keys written for the maps being read,
+	// to find duplicate keys.
+	keys []keySpan
+	// text holds a string being unquoted.
+	text []byte
+}
+
+// keySpan is where an encoded map key lies in the wire bytes.
+type keySpan struct{ start, end int }
+
+// maxKeepBytes is the largest buffer a state keeps between calls.
+const maxKeepBytes = 1 << 20
+
+// release drops what the state must not keep: the input, and buffers
+// grown by an unusually large message.
+func (s *decodeState) release() {
+	s.in = bytes.Buffer{}
+	s.dec.Reset(&s.in)
+	if cap(s.wire) > maxKeepBytes {
+		s.wire = nil
+	}
+	if cap(s.text) > maxKeepBytes {
+		s.text = nil
+	}
+	s.seen = s.seen[:0]
+	s.keys = s.keys[:0]
+}
+
+// transcode turns the JSON in data into the wire bytes of plan's message
+// in s.wire, or fails, with errFallback or a syntax error.
+func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error {
+	s.in = *bytes.NewBuffer(data)
+	s.dec.Reset(&s.in, d.jsonOpt)
+	s.wire = s.wire[:0]
+	limit := d.opts.RecursionLimit
+	if limit == 0 {
+		limit = defaultRecursionLimit
+	}
+	r := reader{s: s, d: d, depth: min(limit, maxPlanDepth)}
+	if err := r.message(plan); err != nil {
+		return err
+	}
+	if _, err := s.dec.ReadToken(); err != io.EOF {
+		return errFallback // more than one value
+	}
+	return nil
+}
+
+const (
+	// defaultRecursionLimit is protojson's default RecursionLimit.
+	defaultRecursionLimit = 10000
+	// maxPlanDepth is the deepest nesting of messages a plan reads;
+	// deeper input is left to protojson, which applies its own limit.
+	maxPlanDepth = 100
+)
