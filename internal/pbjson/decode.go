@@ -106,11 +106,10 @@ type keySpan struct{ start, end int }
 // maxKeepBytes is the largest buffer a state keeps between calls.
 const maxKeepBytes = 1 << 20
 
-// release drops what the state must not keep: the input, and buffers
-// grown by an unusually large message.
+// release drops buffers grown by an unusually large message. (The input
+// stays referenced until the next call, or until the pool lets go of the
+// state at a garbage collection.)
 func (s *decodeState) release() {
-	s.in = bytes.Buffer{}
-	s.dec.Reset(&s.in)
 	if cap(s.wire) > maxKeepBytes {
 		s.wire = nil
 	}
@@ -131,7 +130,7 @@ func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error
 	if limit == 0 {
 		limit = defaultRecursionLimit
 	}
-	r := reader{s: s, d: d, depth: min(limit, maxPlanDepth)}
+	r := reader{s: s, d: d, depth: limit}
 	if err := r.message(plan); err != nil {
 		return err
 	}

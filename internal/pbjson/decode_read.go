@@ -15,13 +15,17 @@ import (
 type reader struct {
 	s *decodeState
 	d *Decoder
-	// depth is how many more levels of messages may be read.
-	depth int
+	// depth is how many more levels of nesting protojson's
+	// RecursionLimit allows; level is the nesting of the message being
+	// read.
+	depth, level int
 }
 
 // message reads a JSON object into the wire bytes of p's message.
 func (r *reader) message(p *decodePlan) error {
-	if r.depth--; r.depth < 0 {
+	r.depth--
+	r.level++
+	if r.depth < 0 || r.level > maxPlanDepth {
 		return errFallback
 	}
 	dec := &r.s.dec
@@ -49,8 +53,14 @@ func (r *reader) message(p *decodePlan) error {
 			if !r.d.opts.DiscardUnknown || isExtensionName(name) {
 				return errFallback
 			}
-			if err := dec.SkipValue(); err != nil {
+			// protojson skips the value, and holds its nesting to the
+			// RecursionLimit.
+			raw, err := dec.ReadValue()
+			if err != nil {
 				return err
+			}
+			if nesting(raw) > r.depth {
+				return errFallback
 			}
 			continue
 		}
@@ -86,6 +96,7 @@ func (r *reader) message(p *decodePlan) error {
 	}
 	r.s.seen = r.s.seen[:base]
 	r.depth++
+	r.level--
 	return nil
 }
 
@@ -318,4 +329,26 @@ func setBit(set []uint64, i int) bool {
 	}
 	set[w] |= m
 	return true
+}
+
+// nesting returns how deeply objects and arrays nest in the valid JSON
+// value raw.
+func nesting(raw []byte) int {
+	depth, deepest := 0, 0
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
