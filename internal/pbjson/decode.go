@@ -1,14 +1,12 @@
 package pbjson
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"sync"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Decoder reads protobuf messages from their protojson form, as
@@ -26,11 +24,10 @@ import (
 //
 // A Decoder is safe for concurrent use.
 type Decoder struct {
-	opts    protojson.UnmarshalOptions
-	unwire  proto.UnmarshalOptions
-	plans   *DecodePlans
-	jsonOpt jsontext.Options
-	states  sync.Pool // of *decodeState
+	opts   protojson.UnmarshalOptions
+	unwire proto.UnmarshalOptions
+	plans  *DecodePlans
+	states sync.Pool // of *decodeState
 }
 
 // NewDecoder returns a Decoder with the options of protojson that it
@@ -45,21 +42,13 @@ func NewDecoder(opts protojson.UnmarshalOptions, plans *DecodePlans) *Decoder {
 		opts:   opts,
 		unwire: proto.UnmarshalOptions{AllowPartial: opts.AllowPartial},
 		plans:  plans,
-		// protojson reports duplicate fields and map keys itself, by
-		// field and by key value, and accepts duplicate names in the
-		// unknown fields it skips.
-		jsonOpt: jsontext.AllowDuplicateNames(true),
 	}
 }
 
 // Unmarshal reads the JSON in data into m, replacing its contents, with
 // the result and errors of protojson.
 func (d *Decoder) Unmarshal(data []byte, m proto.Message) error {
-	plan := d.plans.plan(m.ProtoReflect().Descriptor())
-	if plan == nil {
-		return d.opts.Unmarshal(data, m)
-	}
-	if err := d.unmarshalPlan(data, m, plan); err != nil {
+	if err := d.unmarshalPlan(data, m); err != nil {
 		// protojson decides what the plan could not: it either accepts
 		// what the plan left to it, or gives its own error.
 		return d.opts.Unmarshal(data, m)
@@ -67,13 +56,22 @@ func (d *Decoder) Unmarshal(data []byte, m proto.Message) error {
 	return nil
 }
 
-// unmarshalPlan reads data into m by plan alone.
-func (d *Decoder) unmarshalPlan(data []byte, m proto.Message, plan *decodePlan) error {
+// unmarshalPlan reads data into m by its type's plan alone.
+func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
 	s, _ := d.states.Get().(*decodeState)
 	if s == nil {
 		s = &decodeState{}
 	}
-	err := s.transcode(d, plan, data)
+	// A stream decodes one type over and over: the state keeps the last
+	// plan at hand.
+	md := m.ProtoReflect().Descriptor()
+	if md != s.lastType {
+		s.lastType, s.lastPlan = md, d.plans.plan(md)
+	}
+	err := errFallback
+	if s.lastPlan != nil {
+		err = s.transcode(d, s.lastPlan, data)
+	}
 	if err == nil {
 		err = d.unwire.Unmarshal(s.wire, m)
 	}
@@ -87,9 +85,12 @@ var errFallback = errors.New("pbjson: left to protojson")
 
 // decodeState is the scratch space of one Unmarshal call, reused.
 type decodeState struct {
-	in   bytes.Buffer
-	dec  jsontext.Decoder
+	lex  decodeLexer
 	wire []byte
+	// lastType and lastPlan are the type of the last message decoded
+	// and its plan.
+	lastType protoreflect.MessageDescriptor
+	lastPlan *decodePlan
 	// seen holds, for each message being read, a bit set of its fields
 	// and then one of its oneofs, as protojson tracks them.
 	seen []uint64
@@ -121,10 +122,9 @@ func (s *decodeState) release() {
 }
 
 // transcode turns the JSON in data into the wire bytes of plan's message
-// in s.wire, or fails, with errFallback or a syntax error.
+// in s.wire, or fails with errFallback.
 func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error {
-	s.in = *bytes.NewBuffer(data)
-	s.dec.Reset(&s.in, d.jsonOpt)
+	s.lex.reset(data)
 	s.wire = s.wire[:0]
 	limit := d.opts.RecursionLimit
 	if limit == 0 {
@@ -134,7 +134,7 @@ func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error
 	if err := r.message(plan); err != nil {
 		return err
 	}
-	if _, err := s.dec.ReadToken(); err != io.EOF {
+	if !s.lex.atEnd() {
 		return errFallback // more than one value
 	}
 	return nil

@@ -49,7 +49,7 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		mt := c.msg.ProtoReflect().Type()
 		run := func(name string, n int, decode func(m proto.Message) error) {
-			b.Run(c.name+"/"+name, func(b *testing.B) {
+			b.Run(c.name+"/decoder="+name, func(b *testing.B) {
 				b.SetBytes(int64(n))
 				b.ReportAllocs()
 				for b.Loop() {

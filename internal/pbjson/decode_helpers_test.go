@@ -86,11 +86,10 @@ func compareWithProtojson(dec *Decoder, opts protojson.UnmarshalOptions, mt prot
 
 // byPlan reports whether the plan alone decodes data, without protojson.
 func byPlan(dec *Decoder, mt protoreflect.MessageType, data []byte) error {
-	plan := dec.plans.plan(mt.Descriptor())
-	if plan == nil {
+	if dec.plans.plan(mt.Descriptor()) == nil {
 		return errors.New("no plan")
 	}
-	return dec.unmarshalPlan(data, mt.New().Interface(), plan)
+	return dec.unmarshalPlan(data, mt.New().Interface())
 }
 
 // filler fills messages with random values of every kind, extremes

@@ -41,8 +41,33 @@ type decodePlan struct {
 	// names maps every name protojson accepts for a field to the field
 	// it resolves to: its JSON name or its proto name.
 	names map[string]*decodeField
+	// few holds the same names when they are few, as a list that is
+	// faster to search than the map.
+	few []namedField
 	// fieldWords and words size the bit sets of seen fields and oneofs.
 	fieldWords, words int
+}
+
+// namedField is a field under one of its names.
+type namedField struct {
+	name  string
+	field *decodeField
+}
+
+// maxFewNames is the most names a plan searches as a list.
+const maxFewNames = 12
+
+// field returns the field that protojson finds by name, or nil.
+func (p *decodePlan) field(name []byte) *decodeField {
+	if p.few != nil {
+		for i := range p.few {
+			if p.few[i].name == string(name) {
+				return p.few[i].field
+			}
+		}
+		return nil
+	}
+	return p.names[string(name)]
 }
 
 // decodeField reads one field.
@@ -142,6 +167,12 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 			if target != nil {
 				p.names[name] = byField[target]
 			}
+		}
+	}
+	if len(p.names) <= maxFewNames {
+		p.few = make([]namedField, 0, len(p.names))
+		for name, f := range p.names {
+			p.few = append(p.few, namedField{name, f})
 		}
 	}
 	return p

@@ -3,7 +3,6 @@ package pbjson
 import (
 	"bytes"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -28,76 +27,81 @@ func (r *reader) message(p *decodePlan) error {
 	if r.depth < 0 || r.level > maxPlanDepth {
 		return errFallback
 	}
-	dec := &r.s.dec
-	if dec.PeekKind() != '{' {
+	lex := &r.s.lex
+	if lex.kind() != '{' {
 		return errFallback
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
+	lex.next()
 	base := len(r.s.seen)
 	for range p.words {
 		r.s.seen = append(r.s.seen, 0)
 	}
-	for dec.PeekKind() == '"' {
-		raw, err := dec.ReadValue()
-		if err != nil {
+	for lex.kind() != '}' {
+		if lex.kind() != '"' {
+			return errFallback
+		}
+		name, ok := unquote(lex.cur, &r.s.text)
+		if !ok {
+			return errFallback
+		}
+		f := p.field(name)
+		lex.next()
+		if lex.kind() != ':' {
+			return errFallback
+		}
+		lex.next()
+		if err := r.field(p, f, base, name); err != nil {
 			return err
 		}
-		name, err := r.unquote(raw)
-		if err != nil {
-			return err
-		}
-		f := p.names[string(name)]
-		if f == nil {
-			if !r.d.opts.DiscardUnknown || isExtensionName(name) {
+		switch lex.kind() {
+		case ',':
+			lex.next()
+			if lex.kind() != '"' {
 				return errFallback
 			}
-			// protojson skips the value, and holds its nesting to the
-			// RecursionLimit.
-			raw, err := dec.ReadValue()
-			if err != nil {
-				return err
-			}
-			if nesting(raw) > r.depth {
-				return errFallback
-			}
-			continue
-		}
-		seen := r.s.seen[base : base+p.words]
-		if !setBit(seen, f.index) {
-			return errFallback // duplicate field
-		}
-		if dec.PeekKind() == 'n' && !f.keepNull {
-			if _, err := dec.ReadToken(); err != nil {
-				return err
-			}
-			continue
-		}
-		switch {
-		case f.list:
-			err = r.list(f)
-		case f.isMap:
-			err = r.mapField(f)
+		case '}':
 		default:
-			if f.oneof >= 0 && !setBit(seen[p.fieldWords:], f.oneof) {
-				return errFallback // oneof already set
-			}
-			err = r.singular(f)
-		}
-		if err != nil {
-			return err
+			return errFallback
 		}
 	}
-	if tok, err := dec.ReadToken(); err != nil {
-		return err
-	} else if tok.Kind() != '}' {
-		return errFallback
-	}
+	lex.next()
 	r.s.seen = r.s.seen[:base]
 	r.depth++
 	r.level--
 	return nil
+}
+
+// field reads the value of the field f (nil for an unknown field named
+// name) of p's message, whose sets of seen fields and oneofs start at
+// r.s.seen[base].
+func (r *reader) field(p *decodePlan, f *decodeField, base int, name []byte) error {
+	lex := &r.s.lex
+	if f == nil {
+		// protojson skips the value, and holds its nesting to the
+		// RecursionLimit.
+		if !r.d.opts.DiscardUnknown || isExtensionName(name) || !lex.skip(r.depth, &r.s.text) {
+			return errFallback
+		}
+		return nil
+	}
+	seen := r.s.seen[base : base+p.words]
+	if !setBit(seen, f.index) {
+		return errFallback // duplicate field
+	}
+	if lex.kind() == 'n' && !f.keepNull {
+		lex.next()
+		return nil
+	}
+	switch {
+	case f.list:
+		return r.list(f)
+	case f.isMap:
+		return r.mapField(f)
+	}
+	if f.oneof >= 0 && !setBit(seen[p.fieldWords:], f.oneof) {
+		return errFallback // oneof already set
+	}
+	return r.singular(f)
 }
 
 // singular reads the value of a field that is neither a list nor a map.
@@ -113,43 +117,51 @@ func (r *reader) singular(f *decodeField) error {
 
 // list reads the JSON array of a repeated field, packing scalars.
 func (r *reader) list(f *decodeField) error {
-	dec := &r.s.dec
-	if dec.PeekKind() != '[' {
+	lex := &r.s.lex
+	if lex.kind() != '[' {
 		return errFallback
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
+	lex.next()
+	if lex.kind() == ']' {
+		lex.next()
+		return nil
 	}
 	v := &f.value
-	if packable(v.kind) {
-		start := len(r.s.wire)
+	packed := packable(v.kind)
+	start, at := len(r.s.wire), 0
+	if packed {
 		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
-		at := r.openLength()
-		for dec.PeekKind() != ']' {
-			if _, err := r.value(f.num, v); err != nil {
-				return err
-			}
+		at = r.openLength()
+	}
+	for {
+		elem := len(r.s.wire)
+		if !packed {
+			r.s.wire = protowire.AppendTag(r.s.wire, f.num, v.wire)
 		}
+		set, err := r.value(f.num, v)
+		if err != nil {
+			return err
+		}
+		if !set {
+			r.s.wire = r.s.wire[:elem]
+		}
+		if lex.kind() == ']' {
+			break
+		}
+		if lex.kind() != ',' {
+			return errFallback
+		}
+		lex.next()
+	}
+	lex.next()
+	if packed {
 		if len(r.s.wire) == at+1 {
 			r.s.wire = r.s.wire[:start]
 		} else {
 			r.closeLength(at)
 		}
-	} else {
-		for dec.PeekKind() != ']' {
-			start := len(r.s.wire)
-			r.s.wire = protowire.AppendTag(r.s.wire, f.num, v.wire)
-			set, err := r.value(f.num, v)
-			if err != nil {
-				return err
-			}
-			if !set {
-				r.s.wire = r.s.wire[:start]
-			}
-		}
 	}
-	_, err := dec.ReadToken()
-	return err
+	return nil
 }
 
 // maxMapEntries is the largest map a plan reads; protojson reads larger
@@ -158,31 +170,24 @@ const maxMapEntries = 256
 
 // mapField reads the JSON object of a map field.
 func (r *reader) mapField(f *decodeField) error {
-	dec := &r.s.dec
-	if dec.PeekKind() != '{' {
+	lex := &r.s.lex
+	if lex.kind() != '{' {
 		return errFallback
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
+	lex.next()
 	base := len(r.s.keys)
-	for dec.PeekKind() == '"' {
-		if len(r.s.keys)-base == maxMapEntries {
+	for lex.kind() != '}' {
+		if lex.kind() != '"' || len(r.s.keys)-base == maxMapEntries {
 			return errFallback
 		}
-		raw, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		name, err := r.unquote(raw)
-		if err != nil {
-			return err
+		name, ok := unquote(lex.cur, &r.s.text)
+		if !ok {
+			return errFallback
 		}
 		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
 		at := r.openLength()
 		key := keySpan{start: len(r.s.wire)}
 		r.s.wire = protowire.AppendTag(r.s.wire, 1, f.key.wire)
-		var ok bool
 		if r.s.wire, ok = appendMapKey(r.s.wire, f.key.kind, name); !ok {
 			return errFallback
 		}
@@ -193,6 +198,11 @@ func (r *reader) mapField(f *decodeField) error {
 			}
 		}
 		r.s.keys = append(r.s.keys, key)
+		lex.next()
+		if lex.kind() != ':' {
+			return errFallback
+		}
+		lex.next()
 		r.s.wire = protowire.AppendTag(r.s.wire, 2, f.value.wire)
 		set, err := r.value(2, &f.value)
 		if err != nil {
@@ -209,18 +219,28 @@ func (r *reader) mapField(f *decodeField) error {
 			k.start += moved
 			k.end += moved
 		}
+		switch lex.kind() {
+		case ',':
+			lex.next()
+			if lex.kind() != '"' {
+				return errFallback
+			}
+		case '}':
+		default:
+			return errFallback
+		}
 	}
+	lex.next()
 	r.s.keys = r.s.keys[:base]
-	_, err := dec.ReadToken()
-	return err
+	return nil
 }
 
 // value reads one value of v's kind, after its tag (num is the field's
 // number, for groups). It reports false for an enum name that
 // DiscardUnknown drops, which writes nothing.
 func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err error) {
-	dec := &r.s.dec
-	if dec.PeekKind() == 'n' && !v.nullable {
+	lex := &r.s.lex
+	if lex.kind() == 'n' && !v.nullable {
 		return false, errFallback // protojson: null is not a value here
 	}
 	switch {
@@ -242,22 +262,24 @@ func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err erro
 		r.closeLength(at)
 		return true, nil
 	}
-	raw, err := dec.ReadValue()
-	if err != nil {
-		return false, err
+	switch lex.kind() {
+	case '"', '0', 't', 'f', 'n':
+	default:
+		return false, errFallback
 	}
-	return r.scalar(v, raw)
+	set, err = r.scalar(v, lex.cur)
+	lex.next()
+	return set, err
 }
 
 // wellKnown reads a value of a well-known type with protojson.
 func (r *reader) wellKnown(v *decodeValue) error {
-	raw, err := r.s.dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	if r.depth <= 0 {
+	lex := &r.s.lex
+	start := lex.start()
+	if r.depth <= 0 || !lex.skip(r.depth, &r.s.text) {
 		return errFallback
 	}
+	raw := lex.data[start:lex.prevEnd]
 	opts := r.d.opts
 	opts.RecursionLimit = r.depth
 	m := v.wkt.New().Interface()
@@ -265,6 +287,7 @@ func (r *reader) wellKnown(v *decodeValue) error {
 		return errFallback
 	}
 	at := r.openLength()
+	var err error
 	r.s.wire, err = proto.MarshalOptions{AllowPartial: true}.MarshalAppend(r.s.wire, m)
 	if err != nil {
 		return errFallback
@@ -302,19 +325,6 @@ func closeLength(b []byte, at, n int) []byte {
 	return b
 }
 
-// unquote returns the contents of the JSON string raw, which the tokenizer
-// has validated: a part of raw when it holds no escapes, or else the
-// unescaped text in the state's scratch buffer.
-func (r *reader) unquote(raw jsontext.Value) ([]byte, error) {
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return inner, nil
-	}
-	var err error
-	r.s.text, err = jsontext.AppendUnquote(r.s.text[:0], raw)
-	return r.s.text, err
-}
-
 // isExtensionName reports whether name has the form protojson gives
 // extensions, "[full.name]".
 func isExtensionName(name []byte) bool {
@@ -329,26 +339,4 @@ func setBit(set []uint64, i int) bool {
 	}
 	set[w] |= m
 	return true
-}
-
-// nesting returns how deeply objects and arrays nest in the valid JSON
-// value raw.
-func nesting(raw []byte) int {
-	depth, deepest := 0, 0
-	inString := false
-	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -16,11 +17,11 @@ import (
 // also as "NaN", "Infinity" and "-Infinity", bytes as base64, enums as
 // names or numbers. It reports false for an enum name that DiscardUnknown
 // drops.
-func (r *reader) scalar(v *decodeValue, raw jsontext.Value) (bool, error) {
+func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 	b := r.s.wire
 	switch v.kind {
 	case protoreflect.BoolKind:
-		switch raw.Kind() {
+		switch kindOf(raw) {
 		case 't':
 			b = append(b, 1)
 		case 'f':
@@ -29,11 +30,14 @@ func (r *reader) scalar(v *decodeValue, raw jsontext.Value) (bool, error) {
 			return false, errFallback
 		}
 	case protoreflect.StringKind:
-		if raw.Kind() != '"' {
+		if kindOf(raw) != '"' {
 			return false, errFallback
 		}
 		inner := raw[1 : len(raw)-1]
 		if bytes.IndexByte(inner, '\\') < 0 {
+			if !utf8.Valid(inner) {
+				return false, errFallback
+			}
 			b = protowire.AppendBytes(b, inner)
 			break
 		}
@@ -45,16 +49,16 @@ func (r *reader) scalar(v *decodeValue, raw jsontext.Value) (bool, error) {
 		}
 		var err error
 		if b, err = jsontext.AppendUnquote(b, raw); err != nil {
-			return false, err
+			return false, errFallback
 		}
 		b = putLength(b, at, size)
 	case protoreflect.BytesKind:
-		if raw.Kind() != '"' {
+		if kindOf(raw) != '"' {
 			return false, errFallback
 		}
-		text, err := r.unquote(raw)
-		if err != nil {
-			return false, err
+		text, ok := unquote(raw, &r.s.text)
+		if !ok {
+			return false, errFallback
 		}
 		// As protojson: URL-safe if it has '-' or '_', unpadded if its
 		// length is not a multiple of 4.
@@ -70,6 +74,7 @@ func (r *reader) scalar(v *decodeValue, raw jsontext.Value) (bool, error) {
 		for range size {
 			b = append(b, 0)
 		}
+		var err error
 		if b, err = enc.AppendDecode(b, text); err != nil {
 			return false, errFallback
 		}
@@ -108,12 +113,12 @@ func (r *reader) scalar(v *decodeValue, raw jsontext.Value) (bool, error) {
 // enum returns the number of an enum value written as its name or its
 // number (or null, for NullValue). ok is false for an unknown name that
 // DiscardUnknown drops.
-func (r *reader) enum(e *decodeEnum, raw jsontext.Value, nullable bool) (n int32, ok bool, err error) {
-	switch raw.Kind() {
+func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok bool, err error) {
+	switch kindOf(raw) {
 	case '"':
-		name, err := r.unquote(raw)
-		if err != nil {
-			return 0, false, err
+		name, ok := unquote(raw, &r.s.text)
+		if !ok {
+			return 0, false, errFallback
 		}
 		if n, ok := e.names[string(name)]; ok {
 			return n, true, nil
@@ -138,11 +143,11 @@ func (r *reader) enum(e *decodeEnum, raw jsontext.Value, nullable bool) (n int32
 // integer, or a string holding one, in range. Others (exponents,
 // fractions, escapes) are left to protojson. Signed results are returned
 // as their two's complement bits.
-func parseInteger(raw jsontext.Value, k protoreflect.Kind) (uint64, bool) {
+func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 	text := []byte(raw)
-	if raw.Kind() == '"' {
+	if kindOf(raw) == '"' {
 		text = text[1 : len(text)-1]
-	} else if raw.Kind() != '0' {
+	} else if kindOf(raw) != '0' {
 		return 0, false
 	}
 	neg := len(text) > 0 && text[0] == '-'
@@ -201,10 +206,13 @@ func appendInteger(b []byte, k protoreflect.Kind, n uint64) []byte {
 // parseFloat parses the JSON number or string raw as a float of the given
 // bits, as protojson does: a number, or a string holding a number or
 // "NaN", "Infinity" or "-Infinity", in range.
-func parseFloat(raw jsontext.Value, bits int) (float64, bool) {
+func parseFloat(raw []byte, bits int) (float64, bool) {
 	text := []byte(raw)
-	switch raw.Kind() {
+	switch kindOf(raw) {
 	case '0':
+		if !isJSONNumber(text) {
+			return 0, false
+		}
 	case '"':
 		text = text[1 : len(text)-1]
 		switch string(text) {
@@ -347,4 +355,15 @@ func putLength(b []byte, at, size int) []byte {
 	}
 	protowire.AppendVarint(b[:at], uint64(n))
 	return b
+}
+
+// kindOf is the kind of the JSON scalar raw: its first byte, '0' for
+// numbers.
+func kindOf(raw []byte) byte {
+	switch c := raw[0]; c {
+	case '-', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return '0'
+	default:
+		return c
+	}
 }
