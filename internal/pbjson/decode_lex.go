@@ -23,12 +23,16 @@ type decodeLexer struct {
 	// end is where cur ends in data, prevEnd where the token before it
 	// ended.
 	end, prevEnd int
+	// plain: data is valid UTF-8 without a backslash, so that its
+	// strings need neither checks nor unescaping.
+	plain bool
 }
 
 func (l *decodeLexer) reset(data []byte) {
 	l.tok.Reset(data)
 	l.data = data
 	l.end = 0
+	l.plain = bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data)
 	l.next()
 }
 
@@ -69,8 +73,11 @@ func (l *decodeLexer) start() int { return l.end - len(l.cur) }
 // protojson checks strings: raw itself when it holds no escapes and is
 // valid UTF-8, or else its unescaped text in buf. It fails for invalid
 // text.
-func unquote(raw []byte, buf *[]byte) ([]byte, bool) {
+func (l *decodeLexer) unquote(raw []byte, buf *[]byte) ([]byte, bool) {
 	inner := raw[1 : len(raw)-1]
+	if l.plain {
+		return inner, true
+	}
 	if bytes.IndexByte(inner, '\\') < 0 {
 		return inner, utf8.Valid(inner)
 	}
@@ -89,7 +96,7 @@ func (l *decodeLexer) skip(limit int, buf *[]byte) bool {
 func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	switch l.kind() {
 	case '"':
-		if _, ok := unquote(l.cur, buf); !ok {
+		if _, ok := l.unquote(l.cur, buf); !ok {
 			return false
 		}
 	case '0':
@@ -115,7 +122,7 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 				if l.kind() != '"' {
 					return false
 				}
-				if _, ok := unquote(l.cur, buf); !ok {
+				if _, ok := l.unquote(l.cur, buf); !ok {
 					return false
 				}
 				l.next()

@@ -40,7 +40,7 @@ func (r *reader) message(p *decodePlan) error {
 		if lex.kind() != '"' {
 			return errFallback
 		}
-		name, ok := unquote(lex.cur, &r.s.text)
+		name, ok := lex.unquote(lex.cur, &r.s.text)
 		if !ok {
 			return errFallback
 		}
@@ -180,7 +180,7 @@ func (r *reader) mapField(f *decodeField) error {
 		if lex.kind() != '"' || len(r.s.keys)-base == maxMapEntries {
 			return errFallback
 		}
-		name, ok := unquote(lex.cur, &r.s.text)
+		name, ok := lex.unquote(lex.cur, &r.s.text)
 		if !ok {
 			return errFallback
 		}

@@ -34,6 +34,10 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 			return false, errFallback
 		}
 		inner := raw[1 : len(raw)-1]
+		if r.s.lex.plain {
+			b = protowire.AppendBytes(b, inner)
+			break
+		}
 		if bytes.IndexByte(inner, '\\') < 0 {
 			if !utf8.Valid(inner) {
 				return false, errFallback
@@ -56,7 +60,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 		if kindOf(raw) != '"' {
 			return false, errFallback
 		}
-		text, ok := unquote(raw, &r.s.text)
+		text, ok := r.s.lex.unquote(raw, &r.s.text)
 		if !ok {
 			return false, errFallback
 		}
@@ -116,7 +120,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok bool, err error) {
 	switch kindOf(raw) {
 	case '"':
-		name, ok := unquote(raw, &r.s.text)
+		name, ok := r.s.lex.unquote(raw, &r.s.text)
 		if !ok {
 			return 0, false, errFallback
 		}
