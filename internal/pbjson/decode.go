@@ -3,6 +3,7 @@ package pbjson
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -10,8 +11,9 @@ import (
 )
 
 // Decoder reads protobuf messages from their protojson form, as
-// protojson.UnmarshalOptions.Unmarshal does with the same options, and
-// about as fast as proto.Unmarshal reads the binary form.
+// protojson.UnmarshalOptions.Unmarshal does with the same options, at a
+// few times the cost of proto.Unmarshal of the binary form instead of
+// protojson's eight to ten.
 //
 // For each message type it compiles a plan from the descriptor that turns
 // the JSON text, in one pass of a streaming tokenizer, into protobuf wire
@@ -27,6 +29,10 @@ type Decoder struct {
 	opts   protojson.UnmarshalOptions
 	unwire proto.UnmarshalOptions
 	plans  *DecodePlans
+	// spare is a state at hand for the next call, which is all that one
+	// goroutine decoding a stream needs; states holds more for
+	// concurrent calls.
+	spare  atomic.Pointer[decodeState]
 	states sync.Pool // of *decodeState
 }
 
@@ -58,7 +64,10 @@ func (d *Decoder) Unmarshal(data []byte, m proto.Message) error {
 
 // unmarshalPlan reads data into m by its type's plan alone.
 func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
-	s, _ := d.states.Get().(*decodeState)
+	s := d.spare.Swap(nil)
+	if s == nil {
+		s, _ = d.states.Get().(*decodeState)
+	}
 	if s == nil {
 		s = &decodeState{}
 	}
@@ -76,7 +85,9 @@ func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
 		err = d.unwire.Unmarshal(s.wire, m)
 	}
 	s.release()
-	d.states.Put(s)
+	if !d.spare.CompareAndSwap(nil, s) {
+		d.states.Put(s)
+	}
 	return err
 }
 

@@ -9,8 +9,8 @@ import (
 
 // reader turns JSON into wire bytes by a plan. Its methods mirror
 // protojson's decoder: what protojson accepts is written as the wire bytes
-// of the same message; anything else returns errFallback (or the
-// tokenizer's syntax error) and is left to protojson.
+// of the same message; anything else returns errFallback and is left to
+// protojson.
 type reader struct {
 	s *decodeState
 	d *Decoder

@@ -274,9 +274,6 @@ func TestDecodeGeneratedTypes(t *testing.T) {
 // TestDecodeAllocs checks that decoding allocates at most once more than
 // proto.Unmarshal of the same message.
 func TestDecodeAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation counts need a warm decoder")
-	}
 	dec := NewDecoder(protojson.UnmarshalOptions{DiscardUnknown: true}, nil)
 	for _, size := range []int{100, 4096} {
 		m := &benchv1.StreamMessage{Seq: 7, SentUnixNano: 1764680000123456789, Payload: strings.Repeat("p", size-24)}
