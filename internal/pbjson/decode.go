@@ -118,10 +118,10 @@ type keySpan struct{ start, end int }
 // maxKeepBytes is the largest buffer a state keeps between calls.
 const maxKeepBytes = 1 << 20
 
-// release drops buffers grown by an unusually large message. (The input
-// stays referenced until the next call, or until the pool lets go of the
-// state at a garbage collection.)
+// release lets go of the input, and of buffers grown by an unusually
+// large message.
 func (s *decodeState) release() {
+	s.lex.reset(nil)
 	if cap(s.wire) > maxKeepBytes {
 		s.wire = nil
 	}
