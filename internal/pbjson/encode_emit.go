@@ -44,23 +44,38 @@ func (s *encState) message(p *encPlan, b []byte, typeURL []byte) error {
 	if s.depth++; s.depth > encMaxDepth {
 		return encErrDepth
 	}
-	defer func() { s.depth-- }()
-	if p.unsupported != nil {
-		return ErrNotCovered
+	var err error
+	switch {
+	case p.unsupported != nil:
+		err = ErrNotCovered
+	case p.wkt != encWKTNone && typeURL == nil:
+		err = s.wellKnown(p, b)
+	default:
+		err = s.fields(p, b, typeURL)
 	}
-	if p.wkt != encWKTNone && typeURL == nil {
-		return s.wellKnown(p, b)
-	}
+	s.depth--
+	return err
+}
+
+// fields writes the fields of a message of plan p as a JSON object.
+func (s *encState) fields(p *encPlan, b []byte, typeURL []byte) error {
 	base, oneofs, err := s.scanMessage(p, b)
 	if err != nil {
 		return err
 	}
-	defer s.pop(base, oneofs)
+	err = s.members(p, base, oneofs, typeURL)
+	s.pop(base, oneofs)
+	return err
+}
 
+// members writes the fields whose entries are s.entries[base:] as a JSON
+// object.
+func (s *encState) members(p *encPlan, base, oneofs int, typeURL []byte) error {
 	s.out = append(s.out, '{')
 	first := true
 	if typeURL != nil {
 		s.out = append(s.out, `"@type":`...)
+		var err error
 		if s.out, err = encAppendString(s.out, typeURL); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package pbjson
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"math"
 	"strconv"
@@ -51,7 +52,8 @@ func encAppendScalar(out []byte, f *encField, num uint64, raw []byte) ([]byte, e
 	case protoreflect.DoubleKind:
 		return encAppendFloat(out, math.Float64frombits(num), 64), nil
 	case protoreflect.StringKind:
-		out, err := encAppendString(out, raw)
+		// Strings the decoder checks were checked when scanned.
+		out, err := encAppendStringChecked(out, raw, f.utf8)
 		if err != nil {
 			return out, encFieldError(f, err)
 		}
@@ -84,13 +86,31 @@ func encIsZero(f *encField, num uint64, raw []byte) bool {
 }
 
 // encAppendString appends s as a JSON string, escaped as protojson escapes
-// it: the control characters, '"' and '\\', nothing else.
+// it: the control characters, '"' and '\\', nothing else. It fails on
+// invalid UTF-8.
 func encAppendString(out, s []byte) ([]byte, error) {
+	return encAppendStringChecked(out, s, false)
+}
+
+// encAppendStringChecked is encAppendString for s that may be known to be
+// valid UTF-8 already.
+func encAppendStringChecked(out, s []byte, valid bool) ([]byte, error) {
 	out = append(out, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	for i < len(s) {
+		// Eight bytes at a time while none needs a look.
+		for i+8 <= len(s) && encPlainWord(binary.LittleEndian.Uint64(s[i:]), valid) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= utf8.RuneSelf {
+			if valid {
+				i++
+				continue
+			}
 			r, n := utf8.DecodeRune(s[i:])
 			if r == utf8.RuneError && n == 1 {
 				return out, encErrInvalidUTF8
@@ -126,6 +146,23 @@ func encAppendString(out, s []byte) ([]byte, error) {
 	}
 	out = append(out, s[start:]...)
 	return append(out, '"'), nil
+}
+
+// encPlainWord reports whether the eight bytes of x are written as they
+// are: none is a control character, '"' or '\\', and, unless the string
+// is known to be valid UTF-8, none is outside ASCII.
+func encPlainWord(x uint64, valid bool) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (x - ones*' ') &^ x & highs
+	q := x ^ (ones * '"')
+	quote := (q - ones) &^ q & highs
+	bs := x ^ (ones * '\\')
+	backslash := (bs - ones) &^ bs & highs
+	special := control | quote | backslash
+	if !valid {
+		special |= x & highs
+	}
+	return special == 0
 }
 
 // encAppendFloat appends n as protojson writes a float of bitSize bits:

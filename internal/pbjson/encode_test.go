@@ -3,6 +3,7 @@ package pbjson_test
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -525,4 +526,37 @@ func TestEncodeWellKnownTypes(t *testing.T) {
 		wire:    any("type.googleapis.com/kitchensink.v1.Inner", encWire{}.raw(0x0a)),
 		wantErr: "cannot parse",
 	}})
+}
+
+// TestEncodeStrings writes strings of every length up to 40 made of
+// characters that need escaping, non-ASCII characters and invalid UTF-8,
+// at every position of the eight-byte words the encoder reads, and checks
+// them against protojson: in a proto3 field (checked for UTF-8 when
+// decoded) and in a proto2 field (checked when written).
+func TestEncodeStrings(t *testing.T) {
+	env := newEncFuzzEnv(t)
+	pieces := []string{"a", "Z", " ", "\"", "\\", "\n", "\x00", "\x1f", "\x7f", "é", "日", "🎉", "\u2028", "\xff", "\xc3", "<"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, name := range []protoreflect.FullName{"google.protobuf.StringValue", "kitchensink.v1.Legacy"} {
+		mt, err := env.resolver.FindMessageByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := protojson.MarshalOptions{Resolver: env.resolver, AllowPartial: true}
+		enc := pbjson.NewEncoder(opts).Type(mt)
+		for range 3000 {
+			var s strings.Builder
+			for n := rng.IntN(41); s.Len() < n; {
+				p := pieces[rng.IntN(len(pieces))]
+				if rng.IntN(3) > 0 {
+					p = "abcdefgh"[:1+rng.IntN(8)]
+				}
+				s.WriteString(p)
+			}
+			wire := encWire{}.str(1, s.String())
+			if covered, err := encodetest.Compare(enc, opts, mt, wire); err != nil || !covered {
+				t.Fatalf("%s %q: covered %v, %v", name, s.String(), covered, err)
+			}
+		}
+	}
 }

@@ -130,7 +130,15 @@ func (s *encState) wellKnown(p *encPlan, b []byte) error {
 	if err != nil {
 		return err
 	}
-	defer s.pop(base, oneofs)
+	err = s.wellKnownEntries(p, base, oneofs)
+	s.pop(base, oneofs)
+	return err
+}
+
+// wellKnownEntries writes a well-known type whose entries are
+// s.entries[base:].
+func (s *encState) wellKnownEntries(p *encPlan, base, oneofs int) error {
+	var err error
 	end := len(s.entries)
 	// last returns the last entry of field num, or a zero entry.
 	last := func(num protowire.Number) encEntry {
