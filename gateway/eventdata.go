@@ -57,7 +57,7 @@ func (g *Gateway) sendMessage(m *method, ew *eventWriter, ev *sse.Event, wire []
 	}
 	ev.Data, ev.ID = data, ""
 	if m.id != nil {
-		if withID, ok := m.id.appendWireText(data, wire, m.out); ok {
+		if withID, ok := appendWireID(data, m.id, wire, m.out); ok {
 			// The id follows the data in the buffer; the write copies both.
 			ev.Data, ev.ID = withID[:len(data)], transientString(withID[len(data):])
 			data = withID

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/ssegw/ssegw/internal/descriptors"
 	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
@@ -18,20 +19,20 @@ import (
 // routes. It is an http.Handler; its routes can also be added to an
 // existing grpc-gateway ServeMux with Register.
 type Gateway struct {
-	conn             grpc.ClientConnInterface
-	cfg              config
-	routes           []*route
-	mux              *runtime.ServeMux
-	resolver         *typeResolver
-	events           *pbjson.Encoder // messages as event data
-	statuses         *pbjson.Encoder // google.rpc.Status as JSON
-	backendCodec     grpc.CallOption // keeps received messages as wire bytes
-	unmarshalRequest protojson.UnmarshalOptions
-	incomingHeaders  []string
-	outgoingKeys     []string
-	ops              *operations
-	cors             *corsPolicy
-	gzipWriters      sync.Pool
+	conn            grpc.ClientConnInterface
+	cfg             config
+	routes          []*route
+	mux             *runtime.ServeMux
+	resolver        *typeResolver
+	events          *pbjson.Encoder // messages as event data
+	statuses        *pbjson.Encoder // google.rpc.Status as JSON
+	backendCodec    grpc.CallOption // keeps received messages as wire bytes
+	incomingHeaders []string
+	outgoingKeys    []string
+	ops             *operations
+	cors            *corsPolicy
+	allow           allowIndex
+	gzipWriters     sync.Pool
 }
 
 // New builds a Gateway for the backend reached through conn. It finds the
@@ -45,7 +46,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		opt(&cfg)
 	}
 	if cfg.source == nil {
-		cfg.source = reflectionSource{}
+		cfg.source = descriptors.Reflection()
 	}
 	incoming, err := normalizeHeaderNames(cfg.incomingHeaders)
 	if err != nil {
@@ -74,29 +75,25 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
-	services, err := cfg.source.services(ctx, conn, cfg.services)
+	found, err := cfg.source.Load(ctx, conn, cfg.services)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", sourceError(err))
 	}
-	resolver, err := newTypeResolver(services)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
+	services, resolver := found.Services, found.Types
 	marshal := cfg.marshal
 	if marshal.Resolver == nil {
 		marshal.Resolver = resolver
 	}
 	g := &Gateway{
-		conn:             conn,
-		cfg:              cfg,
-		resolver:         resolver,
-		events:           pbjson.NewEncoder(marshal),
-		statuses:         pbjson.NewEncoder(protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver}),
-		backendCodec:     newFrameCodec().callOption(),
-		unmarshalRequest: requestUnmarshaler(resolver),
-		incomingHeaders:  incoming,
-		outgoingKeys:     outgoing,
-		cors:             cors,
+		conn:            conn,
+		cfg:             cfg,
+		resolver:        resolver,
+		events:          pbjson.NewEncoder(marshal),
+		statuses:        pbjson.NewEncoder(protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver}),
+		backendCodec:    newFrameCodec().callOption(),
+		incomingHeaders: incoming,
+		outgoingKeys:    outgoing,
+		cors:            cors,
 	}
 
 	for _, sd := range services {
@@ -110,7 +107,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			g.setEncoder(m)
-			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger)
+			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger, cfg.requestOptions(resolver))
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
@@ -122,12 +119,21 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
 	}
+	if g.allow, err = newAllowIndex(g.routes); err != nil {
+		return nil, err
+	}
 	g.mux = runtime.NewServeMux(
 		runtime.WithErrorHandler(g.muxErrorHandler),
 		runtime.WithRoutingErrorHandler(g.routingErrorHandler),
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
+		// A form POST to a GET route is a 405, not a GET (grpc-gateway's
+		// fallback for long URLs).
+		runtime.WithDisablePathLengthFallback(),
 	)
 	if err := g.Register(g.mux); err != nil {
+		return nil, err
+	}
+	if err := g.serveOpenAPI(); err != nil {
 		return nil, err
 	}
 	if err := g.setupOps(conn); err != nil {

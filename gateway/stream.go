@@ -30,6 +30,12 @@ var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 // (or after the header timeout), and then pumps messages into events until
 // the backend ends, fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+	if r.Method != rt.HTTPMethod {
+		// grpc-gateway's ServeMux hands a form POST to a GET route unless
+		// told otherwise, as a user's mux may not be.
+		g.methodNotAllowed(w, r)
+		return
+	}
 	sr, w, admitted := g.admit(rt, w, r)
 	defer sr.end()
 	if !admitted {

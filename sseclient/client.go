@@ -51,9 +51,11 @@ func newConfig(baseURL string, opts []Option) (config, error) {
 // The request is made when the iteration starts, and the connection is
 // closed when it stops, when ctx is done, or when the stream ends.
 // Reconnections follow the reconnection options and are invisible to the
-// loop. Comment-only and retry-only blocks are not yielded unless
-// [WithCommentEvents] or [WithRetryEvents] ask for them. Each event's ID is
-// the stream's last event ID at that point.
+// loop. Comments are not yielded unless [WithCommentEvents] asks for them
+// (each comment line as soon as it has been read), nor retry-only blocks
+// unless [WithRetryEvents] does. Each event's ID is the stream's last
+// event ID at that point. A [Restarter] given with [WithRestarter]
+// restarts the stream on demand.
 //
 // The iteration ends without an error when the server answers 204 No
 // Content, when it closes the stream after an "end" or "error" event (the

@@ -131,6 +131,15 @@ func (s *Stream[T]) Trailer() metadata.MD { return s.ms.trailers() }
 // LastEventID returns the stream's last event ID.
 func (s *Stream[T]) LastEventID() string { return s.ms.es.LastEventID() }
 
+// Restart drops the stream's connection and connects again at once with
+// the last event ID, so that a server that resumes from it continues after
+// the last message Recv returned. It may be called from any goroutine; a
+// Recv that is waiting carries on with the new connection. It counts
+// neither as a failure nor as a reconnection attempt. See
+// [EventStream.Restart]; it returns [ErrClosed] once the stream has ended
+// or been closed.
+func (s *Stream[T]) Restart() error { return s.ms.es.Restart() }
+
 // Close ends the stream and closes its connection, interrupting a Recv
 // that is waiting, which then returns a Canceled status error. It always
 // returns nil.

@@ -89,16 +89,21 @@ func (b *backend) waitConnected(ctx context.Context) error {
 
 // discover builds the backend's gateway. It waits, up to the discovery
 // timeout, for the backend to be reachable when its descriptors come from
-// server reflection, so that the gateway may start before its backend.
+// server reflection, so that the gateway may start before its backend. A
+// backend that answers without reflection fails at once: waiting would not
+// change that.
 func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
 	defer cancel()
-	if b.cfg.DescriptorSet == "" {
+	if b.cfg.Reflection() {
 		if err := b.waitConnected(ctx); err != nil {
 			return nil, err
 		}
 	}
 	gw, err := gateway.New(ctx, b.conn, opts...)
+	if errors.Is(err, gateway.ErrNoReflection) {
+		return nil, fmt.Errorf("backend %s (%s): %w: give its descriptors with --descriptor-set FILE (buf build -o) or --proto FILE --proto-path DIR (descriptor_set, proto_files in the file)", b.cfg.Name, b.cfg.Target, gateway.ErrNoReflection)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
 	}
@@ -149,8 +154,11 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	if s.HeartbeatEvent != "" {
 		opts = append(opts, gateway.WithHeartbeatEvent(s.HeartbeatEvent))
 	}
-	if b.DescriptorSet != "" {
+	switch {
+	case b.DescriptorSet != "":
 		opts = append(opts, gateway.WithDescriptorSetFile(b.DescriptorSet))
+	case len(b.ProtoFiles) > 0:
+		opts = append(opts, gateway.WithProtoFiles(b.ProtoFiles, b.ProtoPaths...))
 	}
 	if shared.clientAddress != nil {
 		opts = append(opts, gateway.WithClientAddress(shared.clientAddress))

@@ -25,6 +25,7 @@ type Config struct {
 	Limits      Limits    `yaml:"limits"`
 	Streams     Streams   `yaml:"streams"`
 	Browser     Browser   `yaml:"browser"`
+	OpenAPI     OpenAPI   `yaml:"openapi"`
 	Backends    []Backend `yaml:"backends"`
 }
 
@@ -100,17 +101,40 @@ type Browser struct {
 	UnknownQueryParams bool          `yaml:"allow_unknown_query_params"`
 }
 
+// OpenAPI configures the OpenAPI 3.2 description of the routes,
+// /openapi.json.
+type OpenAPI struct {
+	// Enabled serves it beside /healthz and /metrics: on the admin
+	// listener, or on the main one without an admin listener.
+	Enabled bool `yaml:"enabled"`
+	// OnListen serves it on the main listener as well, when there is an
+	// admin listener.
+	OnListen bool   `yaml:"on_listen"`
+	Title    string `yaml:"title"`
+	Version  string `yaml:"version"`
+	// Servers are the API's base URLs (default: the listen address).
+	Servers []string `yaml:"servers"`
+}
+
 // Backend is one gRPC backend whose server-streaming methods are served.
 type Backend struct {
 	Name             string            `yaml:"name"`
 	Target           string            `yaml:"target"`
 	DescriptorSet    string            `yaml:"descriptor_set"`
+	ProtoFiles       []string          `yaml:"proto_files"`
+	ProtoPaths       []string          `yaml:"proto_paths"`
 	Services         []string          `yaml:"services"`
 	Plaintext        bool              `yaml:"plaintext"`
 	TLS              BackendTLS        `yaml:"tls"`
 	HealthService    string            `yaml:"health_service"`
 	DiscoveryTimeout time.Duration     `yaml:"discovery_timeout"`
 	Methods          map[string]Method `yaml:"methods"`
+}
+
+// Reflection reports whether the backend's descriptors come from server
+// reflection: neither a descriptor set nor .proto files are given.
+func (b Backend) Reflection() bool {
+	return b.DescriptorSet == "" && len(b.ProtoFiles) == 0
 }
 
 // BackendTLS is the TLS, or mutual TLS, of the connection to a backend.
@@ -152,6 +176,7 @@ func Default() Config {
 			Enabled: true,
 		},
 		Tracing: Tracing{Exporter: "none", SampleRatio: 1, ServiceName: "ssegw"},
+		OpenAPI: OpenAPI{Enabled: true},
 		Drain:   Drain{Timeout: 20 * time.Second, Retry: time.Second},
 		Limits: Limits{
 			MaxStreams:        10_000,

@@ -206,6 +206,11 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
 		{"service name", backend, nil, []string{"--service", "shop.v1.Orders,shop v1"}, []string{"backends[0].services", `"shop v1"`, "item 1"}},
+		{"two descriptor sources", backend, nil, []string{"--descriptor-set", "/etc/hosts", "--proto", "a.proto"}, []string{"backends[0].proto_files", "--proto", "descriptor_set", "--descriptor-set", "exclude each other"}},
+		{"proto path without files", backend, map[string]string{"SSEGW_PROTO_PATH": "/"}, nil, []string{"backends[0].proto_paths", "SSEGW_PROTO_PATH", "needs proto_files"}},
+		{"proto path not a directory", "backends: [{target: 'localhost:1', proto_files: [a.proto], proto_paths: [/etc/hosts]}]\n", nil, nil, []string{"backends[0].proto_paths", "line 1", `"/etc/hosts" is not a directory`}},
+		{"proto path missing", backend, nil, []string{"--proto", "a.proto", "--proto-path", "/nonexistent"}, []string{"backends[0].proto_paths", "--proto-path", "no such file"}},
+		{"proto file missing", backend, nil, []string{"--proto", "a.proto", "--proto", "nowhere/b.proto", "--proto-path", "/etc"}, []string{"backends[0].proto_files", "--proto", `item 0: "a.proto" is not found in the proto paths (/etc)`}},
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
 		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
 		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
@@ -222,6 +227,38 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestProtoFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.proto", "v1/b.proto"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`syntax = "proto3";`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"a.proto", "v1/b.proto"}
+	for name, cfg := range map[string]*Config{
+		"file": mustLoad(t, "backends: [{target: 'localhost:1', proto_files: [a.proto, v1/b.proto], proto_paths: ["+dir+"]}]\n", nil),
+		"env":  mustLoad(t, "", map[string]string{"SSEGW_BACKEND": "localhost:1", "SSEGW_PROTO": "a.proto, v1/b.proto", "SSEGW_PROTO_PATH": dir}),
+		"flags": mustLoad(t, "", nil, "--backend", "localhost:1", "--proto", "a.proto", "--proto", "v1/b.proto",
+			"--proto-path", dir, "--proto-path", filepath.Join(dir, "v1")),
+	} {
+		b := cfg.Backends[0]
+		if !slices.Equal(b.ProtoFiles, want) || b.ProtoPaths[0] != dir || b.Reflection() {
+			t.Errorf("%s: proto files %q, paths %q, reflection %v", name, b.ProtoFiles, b.ProtoPaths, b.Reflection())
+		}
+	}
+	// A file name on disk, with the current directory as the import path.
+	t.Chdir(dir)
+	if cfg := mustLoad(t, "", nil, "--backend", "localhost:1", "--proto", "v1/b.proto"); cfg.Backends[0].Reflection() {
+		t.Error("reflection with a .proto file")
+	}
+	if cfg := mustLoad(t, "", nil, "--backend", "localhost:1"); !cfg.Backends[0].Reflection() {
+		t.Error("no reflection without another source")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -46,6 +47,11 @@ func (c *loaded) validate() error {
 	if e := cfg.Tracing.Endpoint; e != "" {
 		if u, err := url.Parse(e); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			return c.errorf("tracing.endpoint", "must be a URL such as http://collector:4317, not %q", e)
+		}
+	}
+	for _, server := range cfg.OpenAPI.Servers {
+		if u, err := url.Parse(server); err != nil || !(u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") || u.Scheme == "" && strings.HasPrefix(u.Path, "/")) {
+			return c.errorf("openapi.servers", "must hold URLs such as https://api.example.com or paths such as /api, not %q", server)
 		}
 	}
 	positive := map[string]int64{
@@ -112,6 +118,9 @@ func (c *loaded) validate() error {
 				return err
 			}
 		}
+		if err := c.validateProtoFiles(i, b); err != nil {
+			return err
+		}
 		if b.Plaintext && b.TLS.On() {
 			return c.errorf(key("plaintext"), "contradicts the TLS settings of the backend")
 		}
@@ -146,6 +155,46 @@ func (c *loaded) validate() error {
 		}
 	}
 	return nil
+}
+
+// validateProtoFiles checks the .proto source of backend i: one descriptor
+// source only, import paths that are directories, and files found in them.
+func (c *loaded) validateProtoFiles(i int, b *Backend) error {
+	key := func(k string) string { return fmt.Sprintf("backends[%d].%s", i, k) }
+	switch {
+	case len(b.ProtoFiles) > 0 && b.DescriptorSet != "":
+		return c.errorf(key("proto_files"), "and descriptor_set (%s) exclude each other: a backend has one descriptor source", c.origin(key("descriptor_set")))
+	case len(b.ProtoPaths) > 0 && len(b.ProtoFiles) == 0:
+		return c.errorf(key("proto_paths"), "needs proto_files (--proto), the .proto files to compile")
+	}
+	for j, dir := range b.ProtoPaths {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return c.errorf(key("proto_paths"), "item %d: %v", j, err)
+		}
+		if !fi.IsDir() {
+			return c.errorf(key("proto_paths"), "item %d: %q is not a directory", j, dir)
+		}
+	}
+	dirs := b.ProtoPaths
+	if len(dirs) == 0 {
+		dirs = []string{"."}
+	}
+	for j, file := range b.ProtoFiles {
+		found := regularFile(file)
+		for _, dir := range dirs {
+			found = found || (!filepath.IsAbs(file) && regularFile(filepath.Join(dir, file)))
+		}
+		if !found {
+			return c.errorf(key("proto_files"), "item %d: %q is not found in the proto paths (%s)", j, file, strings.Join(dirs, ", "))
+		}
+	}
+	return nil
+}
+
+func regularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // readable checks that the file named at key, if any, can be read.

@@ -1,66 +1,31 @@
 package gateway
 
 import (
-	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ssegw/ssegw/internal/httprequest"
 )
 
-// fieldPath is a resolved dotted path to a singular scalar field, such as
-// "seq" or "cursor.position".
-type fieldPath []protoreflect.FieldDescriptor
+// Event ids.
+//
+// An event's id is the value of the method's id field in the message,
+// read from the message's wire bytes, the same bytes that become the
+// event's data: the message is not decoded, except in the rare cases where
+// finding the value means merging messages.
 
-// resolveScalarPath resolves path (proto field names separated by dots) in
-// md. Every step but the last must be a singular message field; the last
-// must be a singular scalar field.
-func resolveScalarPath(md protoreflect.MessageDescriptor, path string) (fieldPath, error) {
-	var out fieldPath
-	parts := strings.Split(path, ".")
-	for i, name := range parts {
-		fd := md.Fields().ByName(protoreflect.Name(name))
-		if fd == nil {
-			return nil, fmt.Errorf("%s has no field %q", md.FullName(), name)
-		}
-		if fd.IsList() || fd.IsMap() {
-			return nil, fmt.Errorf("field %s is repeated", fd.FullName())
-		}
-		out = append(out, fd)
-		if i == len(parts)-1 {
-			if fd.Message() != nil {
-				return nil, fmt.Errorf("field %s is a message, not a scalar", fd.FullName())
-			}
-			return out, nil
-		}
-		if fd.Message() == nil {
-			return nil, fmt.Errorf("field %s is not a message", fd.FullName())
-		}
-		md = fd.Message()
-	}
-	return out, nil
-}
-
-// String returns the dotted proto names of the path.
-func (p fieldPath) String() string {
-	names := make([]string, len(p))
-	for i, fd := range p {
-		names[i] = string(fd.Name())
-	}
-	return strings.Join(names, ".")
-}
-
-// appendWireText appends the text of the field's value in the message
-// whose wire bytes are b, the value the decoded message holds (the last
-// one on the wire; the default when it is not set); ok is false when the
-// path runs through an unset message, or b is malformed. When the value
-// depends on messages that merge or on oneofs that clear each other, the
-// message is decoded as a message of type mt to find it.
-func (p fieldPath) appendWireText(dst, b []byte, mt protoreflect.MessageType) (_ []byte, ok bool) {
-	v, found, holderSet, st := p.scanWire(b)
+// appendWireID appends the text of the value at p in the message whose
+// wire bytes are b, as p.AppendText does for the decoded message: the last
+// value on the wire, or the default when it is not set. ok is false when
+// the path runs through an unset message, or b is malformed. When the
+// value depends on messages that merge or on oneofs that clear each other,
+// the message is decoded as a message of type mt to find it.
+func appendWireID(dst []byte, p httprequest.ScalarPath, b []byte, mt protoreflect.MessageType) (_ []byte, ok bool) {
+	v, found, holderSet, st := scanWire(p, b)
 	switch st {
 	case scanMalformed:
 		return dst, false
@@ -69,7 +34,7 @@ func (p fieldPath) appendWireText(dst, b []byte, mt protoreflect.MessageType) (_
 		if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(b, m.Interface()); err != nil {
 			return dst, false
 		}
-		return p.appendText(dst, m)
+		return p.AppendText(dst, m.Interface().ProtoReflect())
 	}
 	if !holderSet {
 		return dst, false
@@ -83,19 +48,6 @@ func (p fieldPath) appendWireText(dst, b []byte, mt protoreflect.MessageType) (_
 		return append(dst, v.raw...), true
 	}
 	return appendValueText(dst, fd, v.value(fd)), true
-}
-
-// appendText appends the text of the field's value in m; ok is false when
-// the path runs through an unset message.
-func (p fieldPath) appendText(dst []byte, m protoreflect.Message) (_ []byte, ok bool) {
-	for _, fd := range p[:len(p)-1] {
-		if !m.Has(fd) {
-			return dst, false
-		}
-		m = m.Get(fd).Message()
-	}
-	fd := p[len(p)-1]
-	return appendValueText(dst, fd, m.Get(fd)), true
 }
 
 // wireValue is a scalar as read from the wire: a varint or fixed-size
@@ -144,7 +96,7 @@ const (
 // field is set. It gives up (scanIntricate) when a message on the path
 // occurs more than once, as its occurrences merge, or when another member
 // of a oneof on the path occurs, as it clears the field.
-func (p fieldPath) scanWire(b []byte) (v wireValue, found, holderSet bool, st int) {
+func scanWire(p httprequest.ScalarPath, b []byte) (v wireValue, found, holderSet bool, st int) {
 	fd := p[0]
 	wantType := wireTypeOf(fd.Kind())
 	oneof := fd.ContainingOneof()
@@ -194,7 +146,7 @@ func (p fieldPath) scanWire(b []byte) (v wireValue, found, holderSet bool, st in
 		}
 		seen = true
 		var cst int
-		if v, found, holderSet, cst = p[1:].scanWire(w.raw); cst != scanDone {
+		if v, found, holderSet, cst = scanWire(p[1:], w.raw); cst != scanDone {
 			return v, false, false, cst
 		}
 	}
@@ -224,7 +176,8 @@ func wireTypeOf(k protoreflect.Kind) protowire.Type {
 	return protowire.VarintType
 }
 
-// appendValueText appends the text of v, a value of fd.
+// appendValueText appends the text of v, a value of fd, as
+// httprequest.ScalarPath.AppendText writes it.
 func appendValueText(dst []byte, fd protoreflect.FieldDescriptor, v protoreflect.Value) []byte {
 	switch fd.Kind() {
 	case protoreflect.StringKind:

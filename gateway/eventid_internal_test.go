@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/ssegw/ssegw/internal/httprequest"
 	"github.com/ssegw/ssegw/internal/kitchensink"
 )
 
@@ -48,7 +49,7 @@ func FuzzEventID(f *testing.F) {
 	}
 	type idCase struct {
 		mt   protoreflect.MessageType
-		path fieldPath
+		path httprequest.ScalarPath
 	}
 	var cases []idCase
 	for _, p := range idPaths {
@@ -56,7 +57,7 @@ func FuzzEventID(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		path, err := resolveScalarPath(mt.Descriptor(), p.path)
+		path, err := httprequest.ResolveScalarPath(mt.Descriptor(), p.path)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -85,8 +86,8 @@ func FuzzEventID(f *testing.F) {
 			if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(wire, m.Interface()); err != nil {
 				continue // the message cannot be written: no event, no id
 			}
-			want, wantOK := c.path.appendText(nil, m)
-			got, gotOK := c.path.appendWireText(nil, wire, c.mt)
+			want, wantOK := c.path.AppendText(nil, m)
+			got, gotOK := appendWireID(nil, c.path, wire, c.mt)
 			if gotOK != wantOK || !bytes.Equal(got, want) {
 				t.Fatalf("%s %s in %x: %q %v, want %q %v", c.mt.Descriptor().FullName(), c.path, wire, got, gotOK, want, wantOK)
 			}
