@@ -1,6 +1,7 @@
 package encodetest_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -21,19 +22,23 @@ import (
 
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	kitchensinkv1 "github.com/ssegw/ssegw/gen/testdata/kitchensink/v1"
 	"github.com/ssegw/ssegw/internal/pbjson"
 	"github.com/ssegw/ssegw/internal/pbjson/internal/encodetest"
 )
 
 // The differential test of the Encoder with generated Go types, which
 // protobuf-go decodes with its fast path rather than the reflective one of
-// dynamic messages: the demo API (proto3), descriptor.proto (proto2:
+// dynamic messages: the kitchen-sink API (proto3, proto2 with extensions
+// and a group, edition 2023), the demo API, descriptor.proto (proto2:
 // required fields, defaults, closed enums, extension ranges, with the
-// option extensions linked here), google.rpc's error details (maps), the
-// Go features (edition 2023) and the well-known types. The types resolve
+// option extensions linked here), google.rpc's error details, the Go
+// features (edition 2023) and the well-known types. The types resolve
 // from the global registry, where they are linked.
 
 var generatedTypes = []proto.Message{
+	&kitchensinkv1.Everything{}, &kitchensinkv1.Legacy{}, &kitchensinkv1.Modern{},
+	&kitchensinkv1.Inner{}, &kitchensinkv1.Node{}, &kitchensinkv1.Counted{},
 	&demov1.Tick{}, &demov1.SequenceEvent{}, &demov1.FailRequest{},
 	&descriptorpb.FileDescriptorProto{}, &descriptorpb.FieldOptions{}, &descriptorpb.MethodOptions{},
 	&descriptorpb.UninterpretedOption{}, &descriptorpb.FeatureSet{}, &gofeaturespb.GoFeatures{},
@@ -43,7 +48,7 @@ var generatedTypes = []proto.Message{
 }
 
 var generatedAnyTypes = []proto.Message{
-	&demov1.Tick{}, &errdetails.ErrorInfo{}, &descriptorpb.UninterpretedOption{},
+	&kitchensinkv1.BackendOnly{}, &kitchensinkv1.Inner{}, &kitchensinkv1.Legacy{}, &demov1.Tick{}, &errdetails.ErrorInfo{}, &descriptorpb.UninterpretedOption{},
 	&timestamppb.Timestamp{}, &durationpb.Duration{}, &emptypb.Empty{}, &structpb.Value{},
 	&structpb.Struct{}, &anypb.Any{}, &fieldmaskpb.FieldMask{}, &wrapperspb.Int64Value{},
 }
@@ -74,7 +79,7 @@ func newGeneratedEnv() *generatedEnv {
 	return env
 }
 
-func (env *generatedEnv) check(t *testing.T, data []byte) {
+func (env *generatedEnv) check(t *testing.T, data []byte) (covered, compared int) {
 	src := encodetest.NewSource(data)
 	w := encodetest.NewWire(src)
 	w.AnyTypes, w.Extensions = env.anyTypes, protoregistry.GlobalTypes
@@ -82,10 +87,41 @@ func (env *generatedEnv) check(t *testing.T, data []byte) {
 	mt := env.types[ti]
 	wire := w.Message(mt.Descriptor())
 	for oi, opts := range env.options {
-		if _, err := encodetest.Compare(env.encoders[oi][ti], opts, mt, wire); err != nil {
+		ok, err := encodetest.Compare(env.encoders[oi][ti], opts, mt, wire)
+		if err != nil {
 			t.Fatalf("%s, wire %x, options %+v:\n%v", mt.Descriptor().FullName(), wire, opts, err)
 		}
+		if ok {
+			covered++
+		}
+		compared++
 	}
+	return covered, compared
+}
+
+// TestTranscodeGeneratedDifferential runs the check of
+// FuzzTranscodeGenerated on pseudo-random inputs, and checks that the
+// plans, not their protojson fallback, wrote nearly all the messages.
+func TestTranscodeGeneratedDifferential(t *testing.T) {
+	env := newGeneratedEnv()
+	rng := rand.New(rand.NewPCG(7, 8))
+	inputs := 600
+	if testing.Short() {
+		inputs = 100
+	}
+	covered, compared := 0, 0
+	for range inputs {
+		data := make([]byte, 64+rng.IntN(256))
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		c, n := env.check(t, data)
+		covered, compared = covered+c, compared+n
+	}
+	if covered < compared*9/10 {
+		t.Errorf("the plans wrote %d of %d messages, want 90%%", covered, compared)
+	}
+	t.Logf("the plans wrote %d of %d messages", covered, compared)
 }
 
 func FuzzTranscodeGenerated(f *testing.F) {
