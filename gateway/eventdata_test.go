@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/ssegw/ssegw/gateway"
 	"github.com/ssegw/ssegw/internal/kitchensink"
@@ -106,5 +113,49 @@ func TestEventDataShowsExtensions(t *testing.T) {
 	want := `{"id":"x","count":0,"item":{"title":"t"},"[kitchensink.v1.marks]":[1,2],"[kitchensink.v1.note]":"n"}`
 	if len(events) != 2 || string(events[0].Data) != want {
 		t.Fatalf("events %q, want data %s and end", events, want)
+	}
+}
+
+// TestTypeWrittenByProtojsonIsLogged builds a gateway for a method whose
+// messages the plans do not cover (a google.protobuf.BoolValue declared
+// with a string value) and checks that it says so once, at debug level,
+// and serves the messages all the same.
+func TestTypeWrittenByProtojsonIsLogged(t *testing.T) {
+	str := descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum()
+	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name:    proto.String("odd/wrappers.proto"),
+		Package: proto.String("google.protobuf"),
+		Syntax:  proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name:  proto.String("BoolValue"),
+			Field: []*descriptorpb.FieldDescriptorProto{{Name: proto.String("value"), Number: proto.Int32(1), Label: opt, Type: str}},
+		}},
+		Service: []*descriptorpb.ServiceDescriptorProto{{
+			Name: proto.String("Odd"),
+			Method: []*descriptorpb.MethodDescriptorProto{{
+				Name: proto.String("Watch"), InputType: proto.String(".google.protobuf.BoolValue"),
+				OutputType: proto.String(".google.protobuf.BoolValue"), ServerStreaming: proto.Bool(true),
+			}},
+		}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := startSilentBackend(t, func(_ any, ss grpc.ServerStream) error {
+		msg := dynamicpb.NewMessage(fd.Messages().Get(0))
+		msg.Set(msg.Descriptor().Fields().Get(0), protoreflect.ValueOfString("yes"))
+		return ss.SendMsg(msg)
+	})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	base := startGateway(t, conn, gateway.WithFiles(fd), gateway.WithLogger(logger))
+	if n := strings.Count(logs.String(), "messages are written by protojson"); n != 1 ||
+		!strings.Contains(logs.String(), "method=/google.protobuf.Odd/Watch") || !strings.Contains(logs.String(), "google.protobuf.BoolValue") {
+		t.Errorf("logs:\n%s\nwant one line about google.protobuf.Odd/Watch's messages", logs.String())
+	}
+	events := open(t, "GET", base+"/google.protobuf.Odd/Watch", nil, "").rest(t)
+	if len(events) != 2 || string(events[0].Data) != `"yes"` {
+		t.Errorf("events %q, want data \"yes\" and end", events)
 	}
 }

@@ -9,7 +9,12 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/ssegw/ssegw/internal/pbjson"
 	"github.com/ssegw/ssegw/internal/pbjson/internal/encodetest"
@@ -558,5 +563,55 @@ func TestEncodeStrings(t *testing.T) {
 				t.Fatalf("%s %q: covered %v, %v", name, s.String(), covered, err)
 			}
 		}
+	}
+}
+
+// TestEncodeTypeNotCovered gives a message type whose plan protojson must
+// write: a google.protobuf.BoolValue declared with a string value, which
+// protojson writes as a wrapper of its field whatever its kind. The type's
+// encoder says why, and writes protojson's JSON.
+func TestEncodeTypeNotCovered(t *testing.T) {
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name:    proto.String("odd/wrappers.proto"),
+		Package: proto.String("google.protobuf"),
+		Syntax:  proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("BoolValue"),
+			Field: []*descriptorpb.FieldDescriptorProto{{
+				Name: proto.String("value"), Number: proto.Int32(1),
+				Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(),
+				Type:  descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(),
+			}},
+		}, {
+			Name: proto.String("Holder"),
+			Field: []*descriptorpb.FieldDescriptorProto{{
+				Name: proto.String("flag"), Number: proto.Int32(1),
+				Label:    descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(),
+				Type:     descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(),
+				TypeName: proto.String(".google.protobuf.BoolValue"),
+			}},
+		}},
+	}
+	fd, err := protodesc.NewFile(fdp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt := dynamicpb.NewMessageType(fd.Messages().ByName("Holder"))
+	opts := protojson.MarshalOptions{}
+	enc := pbjson.NewEncoder(opts).Type(mt)
+	if err := enc.Fallback(); err == nil || !strings.Contains(err.Error(), "google.protobuf.BoolValue") {
+		t.Errorf("Fallback() = %v, want why google.protobuf.BoolValue is not covered", err)
+	}
+	wire := encWire{}.bytes(1, encWire{}.str(1, "yes"))
+	got, err := enc.MarshalWire(nil, wire)
+	if err != nil || string(got) != `{"flag":"yes"}` {
+		t.Errorf(`wrote %s, %v; want {"flag":"yes"}`, got, err)
+	}
+	if _, err := enc.MarshalWireNoFallback(nil, wire); !errors.Is(err, pbjson.ErrNotCovered) {
+		t.Errorf("without the fallback: %v, want ErrNotCovered", err)
+	}
+	opts.Resolver = protoregistry.GlobalTypes
+	if _, err := encodetest.Compare(enc, opts, mt, wire); err != nil {
+		t.Error(err)
 	}
 }
