@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/ssegw/ssegw/internal/httprequest"
 )
@@ -17,6 +18,9 @@ import (
 // read from the message's wire bytes, the same bytes that become the
 // event's data: the message is not decoded, except in the rare cases where
 // finding the value means merging messages.
+
+// noExtensions resolves no extension; it is never changed.
+var noExtensions = new(protoregistry.Types)
 
 // appendWireID appends the text of the value at p in the message whose
 // wire bytes are b, as p.AppendText does for the decoded message: the last
@@ -30,11 +34,12 @@ func appendWireID(dst []byte, p httprequest.ScalarPath, b []byte, mt protoreflec
 	case scanMalformed:
 		return dst, false
 	case scanIntricate:
+		// The id path runs through no extension: none is looked up.
 		m := mt.New()
-		if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(b, m.Interface()); err != nil {
+		if err := (proto.UnmarshalOptions{AllowPartial: true, Resolver: noExtensions}).Unmarshal(b, m.Interface()); err != nil {
 			return dst, false
 		}
-		return p.AppendText(dst, m.Interface().ProtoReflect())
+		return p.AppendText(dst, m)
 	}
 	if !holderSet {
 		return dst, false
