@@ -15,8 +15,10 @@
 // The request message is built from the method's own descriptors, with
 // grpc-gateway's rules: from the whole request as protojson in the
 // "request" query parameter, the POST body, path variables and query
-// parameters. Each response message
-// becomes one event whose data is single-line protojson. The event name, the
+// parameters. Each response message becomes one event whose data is the
+// message's JSON exactly as protojson writes it, but compact and the same
+// in every build, written straight from the received wire bytes (see
+// [WithMarshalOptions]). The event name, the
 // field that becomes the event id, the request field that receives a
 // reconnecting client's Last-Event-ID and the heartbeat are set per method
 // with the ssegw.v1.stream method option, or with [WithMethodOptions].

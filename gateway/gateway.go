@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ssegw/ssegw/internal/descriptors"
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Gateway serves the server-streaming methods of a gRPC backend as SSE
@@ -23,8 +24,9 @@ type Gateway struct {
 	routes          []*route
 	mux             *runtime.ServeMux
 	resolver        *typeResolver
-	marshal         protojson.MarshalOptions
-	marshalStatus   protojson.MarshalOptions
+	events          *pbjson.Encoder // messages as event data
+	statuses        *pbjson.Encoder // google.rpc.Status as JSON
+	backendCodec    grpc.CallOption // keeps received messages as wire bytes
 	incomingHeaders []string
 	outgoingKeys    []string
 	ops             *operations
@@ -78,19 +80,20 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		return nil, fmt.Errorf("gateway: %w", sourceError(err))
 	}
 	services, resolver := found.Services, found.Types
+	marshal := cfg.marshal
+	if marshal.Resolver == nil {
+		marshal.Resolver = resolver
+	}
 	g := &Gateway{
 		conn:            conn,
 		cfg:             cfg,
 		resolver:        resolver,
-		marshal:         cfg.marshal,
-		marshalStatus:   protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver},
+		events:          pbjson.NewEncoder(marshal),
+		statuses:        pbjson.NewEncoder(protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver}),
+		backendCodec:    newFrameCodec().callOption(),
 		incomingHeaders: incoming,
 		outgoingKeys:    outgoing,
 		cors:            cors,
-	}
-	g.marshal.Multiline, g.marshal.Indent = false, ""
-	if g.marshal.Resolver == nil {
-		g.marshal.Resolver = resolver
 	}
 
 	for _, sd := range services {
@@ -103,6 +106,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
+			g.setEncoder(m)
 			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger, cfg.requestOptions(resolver))
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)

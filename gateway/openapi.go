@@ -43,7 +43,7 @@ func OpenAPI(info OpenAPIInfo, gateways ...*Gateway) ([]byte, error) {
 	}
 	first := gateways[0]
 	opts := []openapi.Option{
-		openapi.WithMarshalOptions(first.marshal),
+		openapi.WithMarshalOptions(first.cfg.marshal),
 		openapi.WithLastEventIDParam(first.cfg.lastEventIDParam),
 		openapi.WithRequestParam(first.cfg.requestParam),
 	}

@@ -129,9 +129,12 @@ func WithOutgoingMetadata(keys ...string) Option {
 	return func(c *config) { c.outgoingMetadata = keys }
 }
 
-// WithMarshalOptions sets how messages become event data. Multiline and
-// Indent are ignored, since data is always one line. Useful fields are
-// UseProtoNames, EmitUnpopulated and UseEnumNumbers.
+// WithMarshalOptions sets how messages become event data, with
+// protojson's options: UseProtoNames, UseEnumNumbers, EmitUnpopulated,
+// EmitDefaultValues, AllowPartial and Resolver (by default, the types of
+// the backend's descriptors, then those linked into the program) mean what
+// they mean to protojson. The data is always compact, on one line:
+// Multiline and Indent are ignored.
 func WithMarshalOptions(o protojson.MarshalOptions) Option {
 	return func(c *config) { c.marshal = o }
 }

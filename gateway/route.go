@@ -13,6 +13,7 @@ import (
 
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
 	"github.com/ssegw/ssegw/internal/httprequest"
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Route is one HTTP route of a Gateway.
@@ -33,6 +34,7 @@ type method struct {
 	desc           protoreflect.MethodDescriptor
 	fullName       string // "/package.Service/Method"
 	in, out        protoreflect.MessageType
+	json           *pbjson.TypeEncoder // writes out's wire bytes as event data
 	event          string
 	id             httprequest.ScalarPath // nil: events carry no id
 	resume         httprequest.ScalarPath // nil: Last-Event-ID goes only to metadata

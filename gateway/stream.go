@@ -49,7 +49,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
 
-	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, grpc.ForceCodecV2(resolvingCodec{g.resolver}))
+	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, g.backendCodec)
 	if err != nil {
 		sr.refuse(w, err)
 		return
@@ -63,20 +63,18 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		return
 	}
 
-	resp := rt.method.out.New().Interface()
-	pending := false // resp holds a message received before commit
+	rcv := newReceiver(cs)
+	defer rcv.stop()
 	header, headerErr, arrived := g.awaitHeader(ctx, cs)
 	if arrived && (header == nil || headerErr != nil) {
 		// The backend answered without headers: either it failed at once,
 		// or it ended without sending anything. Find out which.
-		err := cs.RecvMsg(resp)
+		err := rcv.prefetch()
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
 			sr.refuse(w, err)
 			return
-		default:
-			pending = true
 		}
 	}
 
@@ -97,40 +95,22 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		return
 	}
 
-	var data []byte
-	var idBuf []byte
 	ev := sse.Event{Event: rt.method.event}
-	rcv := newReceiver(cs, rt.method.out, resp, pending)
-	defer rcv.stop()
 	for {
-		resp, err := rcv.next()
+		f, err := rcv.next()
 		if err != nil {
 			g.finish(ctx, rt.method, sr, ew, cs, err)
 			return
 		}
-		data, err = g.marshal.MarshalAppend(data[:0], resp)
-		if err != nil {
+		encodeErr, writeErr := g.sendMessage(rt.method, ew, &ev, f.bytes(), rcv.more())
+		rcv.done()
+		switch {
+		case encodeErr != nil:
 			// The backend stream is still open (its trailers are not
 			// there yet): the stream ends here, and sr.end cancels it.
-			g.finish(ctx, rt.method, sr, ew, nil, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			g.finish(ctx, rt.method, sr, ew, nil, encodeErr)
 			return
-		}
-		ev.Data, ev.ID = data, ""
-		if rt.method.id != nil {
-			var ok bool
-			if idBuf, ok = rt.method.id.AppendText(idBuf[:0], resp.ProtoReflect()); ok {
-				ev.ID = transientString(idBuf) // copied out by the write below
-			}
-		}
-		if err := ew.send(&ev, rcv.more()); err != nil {
-			if errors.Is(err, sse.ErrInvalidField) {
-				g.cfg.logger.Warn("event id cannot be sent", "method", rt.method.fullName, "error", err)
-				ev.ID = ""
-				if ew.send(&ev, rcv.more()) == nil {
-					sr.sent()
-					continue
-				}
-			}
+		case writeErr != nil:
 			return
 		}
 		sr.sent()
