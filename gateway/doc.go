@@ -12,9 +12,10 @@
 //     templates such as "/v1/{name=shelves/*}/events";
 //   - for a method without such a rule, GET /<package.Service>/<Method>.
 //
-// The request message is built from path variables and query parameters
-// (with grpc-gateway's runtime), from the whole request as protojson in the
-// "request" query parameter, or from the POST body. Each response message
+// The request message is built from the method's own descriptors, with
+// grpc-gateway's rules: from the whole request as protojson in the
+// "request" query parameter, the POST body, path variables and query
+// parameters. Each response message
 // becomes one event whose data is single-line protojson. The event name, the
 // field that becomes the event id, the request field that receives a
 // reconnecting client's Last-Event-ID and the heartbeat are set per method

@@ -18,19 +18,19 @@ import (
 // routes. It is an http.Handler; its routes can also be added to an
 // existing grpc-gateway ServeMux with Register.
 type Gateway struct {
-	conn             grpc.ClientConnInterface
-	cfg              config
-	routes           []*route
-	mux              *runtime.ServeMux
-	resolver         *typeResolver
-	marshal          protojson.MarshalOptions
-	marshalStatus    protojson.MarshalOptions
-	unmarshalRequest protojson.UnmarshalOptions
-	incomingHeaders  []string
-	outgoingKeys     []string
-	ops              *operations
-	cors             *corsPolicy
-	gzipWriters      sync.Pool
+	conn            grpc.ClientConnInterface
+	cfg             config
+	routes          []*route
+	mux             *runtime.ServeMux
+	resolver        *typeResolver
+	marshal         protojson.MarshalOptions
+	marshalStatus   protojson.MarshalOptions
+	incomingHeaders []string
+	outgoingKeys    []string
+	ops             *operations
+	cors            *corsPolicy
+	allow           allowIndex
+	gzipWriters     sync.Pool
 }
 
 // New builds a Gateway for the backend reached through conn. It finds the
@@ -79,15 +79,14 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	}
 	services, resolver := found.Services, found.Types
 	g := &Gateway{
-		conn:             conn,
-		cfg:              cfg,
-		resolver:         resolver,
-		marshal:          cfg.marshal,
-		marshalStatus:    protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver},
-		unmarshalRequest: requestUnmarshaler(resolver),
-		incomingHeaders:  incoming,
-		outgoingKeys:     outgoing,
-		cors:             cors,
+		conn:            conn,
+		cfg:             cfg,
+		resolver:        resolver,
+		marshal:         cfg.marshal,
+		marshalStatus:   protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver},
+		incomingHeaders: incoming,
+		outgoingKeys:    outgoing,
+		cors:            cors,
 	}
 	g.marshal.Multiline, g.marshal.Indent = false, ""
 	if g.marshal.Resolver == nil {
@@ -104,7 +103,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
-			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger)
+			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger, cfg.requestOptions(resolver))
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
@@ -116,10 +115,16 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
 	}
+	if g.allow, err = newAllowIndex(g.routes); err != nil {
+		return nil, err
+	}
 	g.mux = runtime.NewServeMux(
 		runtime.WithErrorHandler(g.muxErrorHandler),
 		runtime.WithRoutingErrorHandler(g.routingErrorHandler),
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
+		// A form POST to a GET route is a 405, not a GET (grpc-gateway's
+		// fallback for long URLs).
+		runtime.WithDisablePathLengthFallback(),
 	)
 	if err := g.Register(g.mux); err != nil {
 		return nil, err

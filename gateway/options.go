@@ -148,15 +148,18 @@ func WithLastEventIDParam(name string) Option {
 
 // WithRequestParam names the query parameter that carries the whole request
 // message as protojson (default "request"), for requests that query
-// parameters cannot express, such as repeated messages. Path variables and
-// other query parameters are applied on top of it.
+// parameters cannot express, such as repeated messages. The POST body,
+// path variables and other query parameters are applied on top of it. A
+// route with body "*" refuses it: the request goes in the body there.
 func WithRequestParam(name string) Option {
 	return func(c *config) { c.requestParam = name }
 }
 
 // WithUnknownQueryParams ignores query parameters that name no field of
-// the request message, as grpc-gateway does, instead of answering 400. Use
-// it for clients that add parameters of their own, such as cache busters.
+// the request message, that name a field the path or the body binds, or
+// that a route with body "*" does not read, as grpc-gateway does, instead
+// of answering 400. Use it for clients that add parameters of their own,
+// such as cache busters.
 func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }

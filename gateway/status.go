@@ -93,14 +93,16 @@ func (g *Gateway) muxErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runt
 }
 
 // routingErrorHandler answers requests that match no route: 404 for an
-// unknown path, 405 for a known path with another HTTP method.
+// unknown path, 405 with an Allow header for a known path with another
+// HTTP method.
 func (g *Gateway) routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	var err error
 	switch httpStatus {
 	case http.StatusNotFound:
 		err = status.Errorf(codes.NotFound, "no route for %s", r.URL.Path)
 	case http.StatusMethodNotAllowed:
-		err = status.Errorf(codes.Unimplemented, "method %s is not allowed for %s", r.Method, r.URL.Path)
+		g.methodNotAllowed(w, r)
+		return
 	case http.StatusBadRequest:
 		err = status.Error(codes.InvalidArgument, http.StatusText(httpStatus))
 	default:

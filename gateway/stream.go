@@ -30,6 +30,12 @@ var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 // (or after the header timeout), and then pumps messages into events until
 // the backend ends, fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+	if r.Method != rt.HTTPMethod {
+		// grpc-gateway's ServeMux hands a form POST to a GET route unless
+		// told otherwise, as a user's mux may not be.
+		g.methodNotAllowed(w, r)
+		return
+	}
 	sr, w, admitted := g.admit(rt, w, r)
 	defer sr.end()
 	if !admitted {
@@ -43,7 +49,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
 
-	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
+	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, grpc.ForceCodecV2(resolvingCodec{g.resolver}))
 	if err != nil {
 		sr.refuse(w, err)
 		return
@@ -112,7 +118,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		ev.Data, ev.ID = data, ""
 		if rt.method.id != nil {
 			var ok bool
-			if idBuf, ok = rt.method.id.appendText(idBuf[:0], resp.ProtoReflect()); ok {
+			if idBuf, ok = rt.method.id.AppendText(idBuf[:0], resp.ProtoReflect()); ok {
 				ev.ID = transientString(idBuf) // copied out by the write below
 			}
 		}
