@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,15 +13,18 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/ssegw/ssegw/gateway"
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	"github.com/ssegw/ssegw/internal/kitchensink"
 )
 
 const (
@@ -374,3 +378,100 @@ func findLog(t *testing.T, logs *logBuffer, match func(map[string]any) bool, end
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSharedStreamDynamicTypes shares the kitchen-sink backend's Watch,
+// whose types the gateway knows only from server reflection: one call
+// for every subscriber, and resume across a reconnect, from the window
+// and, outside it, from the backend.
+func TestSharedStreamDynamicTypes(t *testing.T) {
+	if _, err := protoregistry.GlobalTypes.FindMessageByName(kitchensink.Package + ".Everything"); err == nil {
+		t.Fatal("the kitchen-sink API's Go types are linked into the test: it would not test dynamic types")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, err := kitchensink.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	const watch = "/kitchensink.v1.KitchenSink/Watch"
+	watchCalls := func() []kitchensink.Call {
+		var out []kitchensink.Call
+		for _, c := range srv.Backend.Calls() {
+			if c.Method == watch {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			before := len(watchCalls())
+			base := serveH1H2(t, newGateway(t, dial(t, srv.Addr),
+				gateway.WithSharing("kitchensink.v1.KitchenSink.Watch", &ssegwv1.Sharing{ReplayEvents: ptr(uint32(20))})))
+			client := clientFor(t, proto)
+			url := base + "/v1/counters/" + proto + "/watch?interval=0.005s"
+			var subs []*stream
+			for range 5 {
+				subs = append(subs, subscribe(t, client, url, nil))
+			}
+			for _, s := range subs {
+				s.seqs(t, 5)
+			}
+			last := subs[0].seqs(t, 1)[0]
+			subs[0].cancel()
+			for subs[1].seqs(t, 1)[0] < last+3 {
+			}
+			back := subscribe(t, client, url, http.Header{"Last-Event-Id": {fmt.Sprint(last)}})
+			if got := back.seqs(t, 5); got[0] != last+1 {
+				t.Errorf("after %d: %d", last, got[0])
+			}
+			if n := len(watchCalls()) - before; n != 1 {
+				t.Fatalf("%d backend calls, want 1", n)
+			}
+			for subs[1].seqs(t, 1)[0] < last+30 {
+			}
+			// Outside the window: a call resumed from the backend.
+			old := subscribe(t, client, url, http.Header{"Last-Event-Id": {"2"}})
+			if got := old.seqs(t, 2); got[0] != 3 {
+				t.Errorf("after 2: %d", got[0])
+			}
+			calls := watchCalls()
+			if n := len(calls) - before; n != 2 {
+				t.Fatalf("%d backend calls, want 2", n)
+			}
+			req := calls[len(calls)-1].Request
+			if after := req.Get(req.Descriptor().Fields().ByName("after_seq")).Int(); after != 2 {
+				t.Errorf("the resumed call asks after_seq %d, want 2", after)
+			}
+		})
+	}
+}
+
+// TestSharedStreamLeavesNoGoroutine: once every subscriber has left and
+// the linger has passed, nothing the shared stream started runs.
+func TestSharedStreamLeavesNoGoroutine(t *testing.T) {
+	conn, rec := startBackend(t)
+	base := serveH1H2(t, newGateway(t, conn, shareSequence(&ssegwv1.Sharing{Linger: durationpb.New(10 * time.Millisecond)})))
+	// A first request sets up what lives as long as the gateway: the
+	// backend connection's goroutines.
+	open(t, "GET", base+"/v1/streams/warm/events?interval=0.001s&last_seq=1", nil, "").rest(t)
+	for _, proto := range protocols {
+		client := clientFor(t, proto)
+		var subs []*stream
+		for range 10 {
+			subs = append(subs, subscribe(t, client, base+"/v1/streams/leak/events?interval=0.002s", nil))
+		}
+		for _, s := range subs {
+			s.seqs(t, 3)
+			s.cancel()
+		}
+		client.CloseIdleConnections()
+	}
+	for _, c := range rec.callsOf(sequenceRPC) {
+		waitEnded(t, c)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"))
+}
