@@ -134,13 +134,13 @@ func (g *Gateway) serveShared(rt *route, w http.ResponseWriter, r *http.Request,
 // sr how it joined.
 func (g *Gateway) joinShared(sr *streamRecord, m *method, req proto.Message, md metadata.MD) (*fanout.Subscriber, error) {
 	share := m.share
-	key, err := sharedKey(m, req, md, share.public)
-	if err != nil {
-		return nil, invalidArgument("%v", err)
-	}
 	var lastID string
 	if v := md[lastEventIDKey]; len(v) > 0 {
 		lastID = v[0]
+	}
+	key, err := sharedKey(m, req, md, share.public, lastID != "")
+	if err != nil {
+		return nil, invalidArgument("%v", err)
 	}
 	// The live call: the request without the resume field, and the
 	// metadata without the last event id, or with none of the caller's

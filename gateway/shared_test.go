@@ -112,6 +112,12 @@ func TestSharedStreamKeys(t *testing.T) {
 	if n := len(rec.callsOf(sequenceRPC)); n != 4 {
 		t.Fatalf("a different request made %d calls in all, want 4", n)
 	}
+	// A resume field in the request itself is part of it; from a
+	// Last-Event-ID it is not (TestSharedStreamReplay).
+	get("&after_seq=1000", "alice")
+	if n := len(rec.callsOf(sequenceRPC)); n != 5 {
+		t.Fatalf("a request with after_seq made %d calls in all, want 5", n)
+	}
 
 	// A public stream: every caller shares it, and the call carries no
 	// caller's credentials.

@@ -16,7 +16,7 @@ import (
 //
 // Requests share a backend call when their keys are equal: the method, the
 // request message in the deterministic protobuf encoding (without the
-// resume field, which a Last-Event-ID fills), and, unless the method's
+// resume field when a Last-Event-ID filled it), and, unless the method's
 // stream is public, the forwarded metadata: the allowlisted headers, the
 // forwarded cookies and the access token, which is how callers with
 // different credentials never share. Every part is length-prefixed, so
@@ -25,11 +25,11 @@ import (
 // lastEventIDKey is the metadata that carries the client's Last-Event-ID.
 const lastEventIDKey = "last-event-id"
 
-// sharedKey returns the key of the stream a request asks for: m, req less
-// its resume field, and md less the last event id (nothing of md when
-// public).
-func sharedKey(m *method, req proto.Message, md metadata.MD, public bool) (string, error) {
-	if m.resume != nil {
+// sharedKey returns the key of the stream a request asks for: m, req
+// (less its resume field when a Last-Event-ID filled it, fromLastID), and
+// md less the last event id (nothing of md when public).
+func sharedKey(m *method, req proto.Message, md metadata.MD, public, fromLastID bool) (string, error) {
+	if m.resume != nil && fromLastID {
 		req = proto.Clone(req)
 		clearScalarPath(req.ProtoReflect(), m.resume)
 	}
