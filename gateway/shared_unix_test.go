@@ -24,12 +24,15 @@ func TestSharedStreamSlowSubscriberIsCutAlone(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	logs := &logBuffer{}
 	gw := newGateway(t, conn,
-		shareSequence(&ssegwv1.Sharing{QueueEvents: 8, ReplayEvents: ptr(uint32(8))}),
+		shareSequence(&ssegwv1.Sharing{QueueEvents: 200, ReplayEvents: ptr(uint32(8))}),
 		gateway.WithMetrics(reg), gateway.WithAccessLog(slog.New(slog.NewJSONHandler(logs, nil))))
 	// Small socket buffers on both sides, so that a subscriber that does
-	// not read blocks its writes after a few kilobytes.
+	// not read blocks its writes after a few kilobytes (about a hundred
+	// events), and then falls behind by more than its queue of 200 while
+	// the others read 600. The queue leaves the others, which read all
+	// the time, a second of slack under the race detector.
 	base := serveWithSendBuffer(t, gw, 4096)
-	url := base + "/v1/streams/slow/events?interval=0.002s"
+	url := base + "/v1/streams/slow/events?interval=0.005s"
 	var h1 http.Protocols
 	h1.SetHTTP1(true)
 	stalledClient := &http.Client{Transport: &http.Transport{DialContext: smallWindowDialer.DialContext, Protocols: &h1}}
@@ -43,7 +46,7 @@ func TestSharedStreamSlowSubscriberIsCutAlone(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for _, s := range others {
-		wg.Go(func() { s.seqs(t, 400) })
+		wg.Go(func() { s.seqs(t, 600) })
 	}
 	wg.Wait()
 
