@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ssegw/ssegw/internal/descriptors"
+	"github.com/ssegw/ssegw/internal/fanout"
 	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
@@ -33,6 +35,11 @@ type Gateway struct {
 	cors            *corsPolicy
 	allow           allowIndex
 	gzipWriters     sync.Pool
+	// hub holds the shared streams of the methods that share them.
+	hub *fanout.Hub
+	// private numbers the shared streams that a subscriber has to
+	// itself, so that no other joins them.
+	private atomic.Uint64
 }
 
 // New builds a Gateway for the backend reached through conn. It finds the
@@ -102,7 +109,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if !md.IsStreamingServer() || md.IsStreamingClient() {
 				continue
 			}
-			m, err := newMethod(md, streamOptionsOf(md, cfg.methodOptions[md.FullName()]), &cfg)
+			m, err := newMethod(md, cfg.streamOptions(md), &cfg)
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
@@ -118,6 +125,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
+	}
+	if err := g.setupSharing(); err != nil {
+		return nil, err
 	}
 	if g.allow, err = newAllowIndex(g.routes); err != nil {
 		return nil, err
@@ -173,6 +183,10 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 func (g *Gateway) Register(mux *runtime.ServeMux) error {
 	for _, rt := range g.routes {
 		err := mux.HandlePath(rt.HTTPMethod, rt.Path, func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+			if rt.method.share != nil {
+				g.serveShared(rt, w, r, pathParams)
+				return
+			}
 			g.serve(rt, w, r, pathParams)
 		})
 		if err != nil {

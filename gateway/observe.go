@@ -35,6 +35,7 @@ const (
 	reasonSlowConsumer                  // a write missed its deadline
 	reasonDrain                         // ended by Drain, or refused during it
 	reasonMaxLifetime                   // ended at the end of its lifetime
+	reasonOverflow                      // a subscriber of a shared stream fell behind its queue
 )
 
 func (r endReason) String() string {
@@ -55,6 +56,8 @@ func (r endReason) String() string {
 		return "drain"
 	case reasonMaxLifetime:
 		return "max_lifetime"
+	case reasonOverflow:
+		return "overflow"
 	}
 	return "unknown"
 }
@@ -91,6 +94,10 @@ type streamRecord struct {
 	httpStatus int
 	reason     endReason
 	code       codes.Code
+	// join says how a subscriber of a shared stream joined it ("live",
+	// "replay", "resume"); empty for a stream of its own.
+	join     string
+	replayed int // events replayed from the shared stream's window
 
 	mw meteredWriter
 }
@@ -316,6 +323,9 @@ func (sr *streamRecord) end() {
 		}
 		if sr.events > 0 {
 			attrs = append(attrs, slog.Duration("first_event", sr.firstEvent))
+		}
+		if sr.join != "" {
+			attrs = append(attrs, slog.String("shared", sr.join), slog.Int("replayed", sr.replayed))
 		}
 		if sc := sr.span.SpanContext(); sc.HasTraceID() {
 			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))

@@ -96,8 +96,13 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 	}
 	ops.drainCtx, ops.drain = context.WithCancel(context.Background())
 	if cfg.registerer != nil {
+		unregisterShared, err := g.registerShareMetrics(cfg.registerer)
+		if err != nil {
+			return fmt.Errorf("gateway: metrics: %w", err)
+		}
 		m, err := newMetrics(cfg.registerer, conn)
 		if err != nil {
+			unregisterShared()
 			return fmt.Errorf("gateway: metrics: %w", err)
 		}
 		ops.metrics = m

@@ -30,6 +30,7 @@ type config struct {
 	source           descriptors.Source
 	services         []string
 	methodOptions    map[protoreflect.FullName]*ssegwv1.StreamOptions
+	sharing          map[protoreflect.FullName]*ssegwv1.Sharing
 	heartbeat        time.Duration
 	heartbeatEvent   string
 	retry            time.Duration
@@ -65,6 +66,7 @@ func defaultConfig() config {
 		requestParam:     DefaultRequestParam,
 		maxRequestBytes:  DefaultMaxRequestBytes,
 		methodOptions:    map[protoreflect.FullName]*ssegwv1.StreamOptions{},
+		sharing:          map[protoreflect.FullName]*ssegwv1.Sharing{},
 		ops:              defaultOpsConfig(),
 	}
 }

@@ -40,6 +40,9 @@ type method struct {
 	resume         httprequest.ScalarPath // nil: Last-Event-ID goes only to metadata
 	heartbeat      time.Duration
 	heartbeatEvent string
+	// share says how the method's streams are shared; nil when every
+	// request has a backend call of its own.
+	share *sharing
 }
 
 // route is a method bound to one HTTP method and path template.
@@ -91,6 +94,11 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 	if err := validateFieldValue("heartbeat_event", m.heartbeatEvent); err != nil {
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
+	share, err := newSharing(opts.GetShare())
+	if err != nil {
+		return nil, fmt.Errorf("%s: share: %w", md.FullName(), err)
+	}
+	m.share = share
 	return m, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/ssegw/ssegw/gateway"
@@ -200,11 +201,29 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
 		}
 		opts = append(opts, gateway.WithMethodOptions(name, so))
+		if m.Share != nil {
+			opts = append(opts, gateway.WithSharing(name, sharing(m.Share)))
+		}
 		if m.Get != "" || m.Post != "" {
 			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
 		}
 	}
 	return opts, nil
+}
+
+// sharing is the ssegw.v1.Sharing of a method's share settings.
+func sharing(s *config.Share) *ssegwv1.Sharing {
+	out := &ssegwv1.Sharing{Public: s.Public, QueueEvents: uint32(s.QueueEvents), QueueBytes: uint32(s.QueueBytes)}
+	if s.ReplayEvents != nil {
+		out.ReplayEvents = proto.Uint32(uint32(*s.ReplayEvents))
+	}
+	if s.ReplayAge > 0 {
+		out.ReplayAge = durationpb.New(s.ReplayAge)
+	}
+	if s.Linger != nil {
+		out.Linger = durationpb.New(*s.Linger)
+	}
+	return out
 }
 
 // httpRule is the google.api.http rule of a method override: its GET path,

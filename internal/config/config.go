@@ -164,6 +164,21 @@ type Method struct {
 	ResumeField    string        `yaml:"resume_field"`
 	Heartbeat      time.Duration `yaml:"heartbeat"`
 	HeartbeatEvent string        `yaml:"heartbeat_event"`
+	// Share, when given (share: {} for the defaults), makes requests for
+	// the same stream share one backend call.
+	Share *Share `yaml:"share"`
+}
+
+// Share says how a method's streams are shared, as the share field of
+// the ssegw.v1.stream option does; unset values are the gateway's
+// defaults.
+type Share struct {
+	Public       bool           `yaml:"public"`
+	ReplayEvents *int           `yaml:"replay_events"`
+	ReplayAge    time.Duration  `yaml:"replay_age"`
+	Linger       *time.Duration `yaml:"linger"`
+	QueueEvents  int            `yaml:"queue_events"`
+	QueueBytes   int            `yaml:"queue_bytes"`
 }
 
 // Default returns the configuration used for every key that is not set.

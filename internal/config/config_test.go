@@ -74,6 +74,9 @@ backends:
         id_field: version
         resume_field: after_version
         heartbeat: 5s
+        share: {public: true, replay_events: 0, replay_age: 1m, linger: 0s, queue_events: 64, queue_bytes: 65536}
+      shop.v1.Orders.Feed:
+        share: {}
   - name: prices
     target: dns:///prices.internal:443
     tls: {server_name: prices.internal}
@@ -109,6 +112,16 @@ func TestConfigFile(t *testing.T) {
 	m := orders.Methods["shop.v1.Orders.Watch"]
 	if m.Get != "/orders/{id}/watch" || m.Event != "order" || m.IDField != "version" || m.ResumeField != "after_version" || m.Heartbeat != 5*time.Second {
 		t.Errorf("method override %+v", m)
+	}
+	if sh := m.Share; sh == nil || !sh.Public || sh.ReplayEvents == nil || *sh.ReplayEvents != 0 || sh.ReplayAge != time.Minute ||
+		sh.Linger == nil || *sh.Linger != 0 || sh.QueueEvents != 64 || sh.QueueBytes != 65536 {
+		t.Errorf("share %+v", m.Share)
+	}
+	if sh := orders.Methods["shop.v1.Orders.Feed"].Share; sh == nil || sh.Public || sh.ReplayEvents != nil || sh.Linger != nil {
+		t.Errorf("share: {} gives %+v, want sharing with the defaults", sh)
+	}
+	if orders.Methods["shop.v1.Orders.Watch"].Share == nil || orders.Methods["x"].Share != nil {
+		t.Error("share is set only where given")
 	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
@@ -202,6 +215,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"missing file", backend, nil, []string{"--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, []string{"tls.cert_file", "--tls-cert", "no such file"}},
 		{"method name", "backends: [{target: 'localhost:1', methods: {Watch: {event: x}}}]\n", nil, nil, []string{"backends[0].methods[Watch]", "full method name"}},
 		{"wrong shape", "backends: {target: x}\n", nil, nil, []string{"backends", "must be a list"}},
+		{"negative linger", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {linger: -1s}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].share.linger", "negative"}},
+		{"share key", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {replay: 3}}}}]\n", nil, nil, []string{"share.replay", "unknown key", "replay_events"}},
 		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},

@@ -264,6 +264,11 @@ func (c *loaded) decode(key string, n *yaml.Node, v reflect.Value) error {
 		return nil
 	}
 	switch {
+	case v.Kind() == reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return c.decode(key, n, v.Elem())
 	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Duration]():
 		if n.Kind != yaml.MappingNode {
 			return fail("must be a mapping of keys to values")

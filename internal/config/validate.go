@@ -152,7 +152,37 @@ func (c *loaded) validate() error {
 			if m.Heartbeat < 0 {
 				return c.errorf(mk("heartbeat"), "must not be negative")
 			}
+			if err := c.validateShare(m.Share, func(k string) string { return mk("share." + k) }); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+// validateShare checks the sharing of a method, if any.
+func (c *loaded) validateShare(s *Share, key func(string) string) error {
+	if s == nil {
+		return nil
+	}
+	const maxEvents = 1 << 20
+	for _, n := range []struct {
+		k    string
+		v    int
+		most int
+	}{{"queue_events", s.QueueEvents, maxEvents}, {"queue_bytes", s.QueueBytes, 1<<32 - 1}} {
+		if n.v < 0 || n.v > n.most {
+			return c.errorf(key(n.k), "must be between 0 (the default) and %d", n.most)
+		}
+	}
+	if s.ReplayEvents != nil && (*s.ReplayEvents < 0 || *s.ReplayEvents > maxEvents) {
+		return c.errorf(key("replay_events"), "must be between 0 (no replay) and %d", maxEvents)
+	}
+	if s.ReplayAge < 0 {
+		return c.errorf(key("replay_age"), "must not be negative")
+	}
+	if s.Linger != nil && *s.Linger < 0 {
+		return c.errorf(key("linger"), "must not be negative")
 	}
 	return nil
 }
