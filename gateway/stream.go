@@ -25,10 +25,11 @@ const (
 
 var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 
-// serve runs one SSE stream: it builds the request, opens the backend
-// stream, commits the SSE response once the backend has accepted the call
-// (or after the header timeout), and then pumps messages into events until
-// the backend ends, fails, or the client goes away.
+// serve runs one SSE stream: it reads the request's body, admits the
+// stream, builds the request, opens the backend stream, commits the SSE
+// response once the backend has accepted the call (or after the header
+// timeout), and then pumps messages into events until the backend ends,
+// fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
 	if r.Method != rt.HTTPMethod {
 		// grpc-gateway's ServeMux hands a form POST to a GET route unless
@@ -36,12 +37,18 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		g.methodNotAllowed(w, r)
 		return
 	}
-	sr, w, admitted := g.admit(rt, w, r)
+	sr, w := g.record(rt, w, r)
 	defer sr.end()
-	if !admitted {
+	// The body first: a slow one must not hold a stream slot.
+	body, err := g.routeBody(rt, w, r)
+	if err != nil {
+		sr.refuseBody(w, err)
 		return
 	}
-	req, md, err := g.buildRequest(rt, w, r, pathParams)
+	if !sr.admit(w) {
+		return
+	}
+	req, md, err := g.buildRequest(rt, r, pathParams, body)
 	if err != nil {
 		sr.refuse(w, err)
 		return
