@@ -72,6 +72,8 @@ func Settings() []Setting {
 		{"max-stream-lifetime", "limits.max_stream_lifetime", "streams are told to reconnect after at most this `duration` (0: no limit)"},
 		{"retry-after", "limits.retry_after", "Retry-After `duration` of 429 and 503 answers"},
 		{"read-header-timeout", "limits.read_header_timeout", "time (a `duration`) allowed to read request headers"},
+		{"body-read-timeout", "limits.body_read_timeout", "time (a `duration`) allowed to read a request body; a slower one gets 408"},
+		{"max-body-buffer-bytes", "limits.max_body_buffer_bytes", "memory, in `bytes`, that request bodies being read may hold together, beyond 4 KiB each; a body over it gets 503"},
 		{"trusted-proxy", "limits.trusted_proxies", "`CIDR` of a proxy whose X-Forwarded-For is trusted (repeat or separate with commas)"},
 		{"heartbeat", "streams.heartbeat", "idle `period` after which a heartbeat comment is sent (0 disables)"},
 		{"heartbeat-event", "streams.heartbeat_event", "send heartbeats as events of this `name` instead of comments"},
