@@ -25,6 +25,12 @@ const (
 // the memory that large ones hold.
 const bodyBufferStart = 4 << 10
 
+// bodyDiscardGrace is how long the server may go on reading a body that
+// was refused while its client may still be sending it (too large, not
+// JSON, over the body buffer limit), so that the client gets the answer
+// rather than a reset connection.
+const bodyDiscardGrace = time.Second
+
 // WithBodyReadTimeout bounds the time to read a request body, from the
 // moment the gateway starts to read it, right after the request's headers,
 // to its last byte (default 10s). Bodies are read before a stream is
@@ -69,9 +75,10 @@ var (
 // one. The read is bounded in size (WithMaxRequestBytes, or the
 // Content-Length), in time (WithBodyReadTimeout), and in the memory held by
 // all bodies being read (WithMaxBodyBufferBytes); Drain aborts it. It
-// fails with a *bodyError, after which nothing more is read from the
-// request: the server closes the connection after the answer instead of
-// waiting for the rest of the body.
+// fails with a *bodyError, after which what is left of the body is read
+// for bodyDiscardGrace at most, or not at all when it was too slow or the
+// gateway drains: the server then closes the connection after the answer
+// rather than wait for the rest of the body.
 func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil, nil
@@ -205,11 +212,17 @@ func bodyDrained() *bodyError {
 	return &bodyError{reasonDrain, status.Error(codes.Unavailable, "the gateway is shutting down; retry")}
 }
 
-// abandonBody stops reading the request for good: a read deadline in the
-// past makes the server close the connection after the answer, rather
-// than wait for a body that may never come. It returns e.
+// abandonBody bounds what the server reads of the request once it is
+// answered with e: the rest of a refused body is read for
+// bodyDiscardGrace at most, and that of a slow one, or one cut by a drain,
+// not at all. Past the deadline the server closes the connection after the
+// answer, rather than wait for a body that may never come. It returns e.
 func abandonBody(rc *http.ResponseController, e *bodyError) *bodyError {
-	_ = rc.SetReadDeadline(time.Now())
+	deadline := time.Now()
+	if e.reason == reasonRefused || e.reason == reasonLimit {
+		deadline = deadline.Add(bodyDiscardGrace)
+	}
+	_ = rc.SetReadDeadline(deadline)
 	return e
 }
 
