@@ -49,6 +49,9 @@ type config struct {
 	// field through (grpc-gateway's behaviour) instead of refusing them.
 	ignoreUnknownParams bool
 	ops                 opsConfig
+	// openAPIPath, when set, serves the OpenAPI document there.
+	openAPIPath string
+	openAPIInfo OpenAPIInfo
 }
 
 func defaultConfig() config {
