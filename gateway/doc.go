@@ -39,7 +39,10 @@
 // always forwarded to the backend. [WithWriteTimeout] disconnects a client
 // that stops reading and cancels its backend call; [WithStreamLimits] caps
 // concurrent streams, in all and per client, answering 503 and 429 with
-// Retry-After; [WithMaxStreamLifetime] rotates long connections. On
+// Retry-After; request bodies are read before a stream takes its slot,
+// within [WithBodyReadTimeout] (408 after it) and, all bodies together,
+// [WithMaxBodyBufferBytes] of memory; [WithMaxStreamLifetime] rotates long
+// connections. On
 // shutdown, [Gateway.Drain] tells every open stream to reconnect and waits
 // for them to end. [Join] serves the routes of several gateways, one per
 // backend, as one handler.

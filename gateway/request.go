@@ -1,16 +1,13 @@
 package gateway
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -19,21 +16,15 @@ import (
 	"github.com/ssegw/ssegw/internal/httprequest"
 )
 
-// buildRequest makes the request message of rt from an HTTP request (see
-// internal/httprequest for the order and the rules), then sets the last
-// event id into the resume field. It also returns the metadata for the
-// backend. Errors are InvalidArgument status errors that name the
-// offending parameter (and a 413 for a body over the size limit).
-func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (proto.Message, metadata.MD, error) {
+// buildRequest makes the request message of rt from an HTTP request and
+// its body, as routeBody read it (see internal/httprequest for the order
+// and the rules), then sets the last event id into the resume field. It
+// also returns the metadata for the backend. Errors are InvalidArgument
+// status errors that name the offending parameter.
+func (g *Gateway) buildRequest(rt *route, r *http.Request, pathParams map[string]string, body []byte) (proto.Message, metadata.MD, error) {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, nil, invalidArgument("malformed query: %v", err)
-	}
-	var body []byte
-	if r.Method == http.MethodPost && rt.Body != "" {
-		if body, err = g.readBody(w, r); err != nil {
-			return nil, nil, err
-		}
 	}
 	msg, err := rt.request.Build(httprequest.Request{PathValues: pathParams, Query: query, Body: body})
 	if err != nil {
@@ -65,25 +56,35 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 	return msg, md, nil
 }
 
-// readBody reads a JSON POST body of at most maxRequestBytes.
-func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// routeBody reads the body of a request for rt before its stream is
+// admitted (see readBody), and returns it when rt takes one: the JSON body
+// of a POST route with a body field. Any other body is read and dropped,
+// so that none is left half-read on the connection. Errors are
+// *bodyError.
+func (g *Gateway) routeBody(rt *route, w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	takes := r.Method == http.MethodPost && rt.Body != ""
+	if takes {
+		if err := jsonContentType(r); err != nil {
+			return nil, abandonBody(http.NewResponseController(w), &bodyError{reasonRefused, err})
+		}
+	}
+	body, err := g.readBody(w, r)
+	if !takes {
+		body = nil
+	}
+	return body, err
+}
+
+// jsonContentType refuses a body that is not declared as JSON; a body
+// without a Content-Type is taken as JSON.
+func jsonContentType(r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, invalidArgument("request body must be application/json, not %q", ct)
+			return invalidArgument("request body must be application/json, not %q", ct)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.maxRequestBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, &runtime.HTTPStatusError{
-				HTTPStatus: http.StatusRequestEntityTooLarge,
-				Err:        invalidArgument("request body is larger than %d bytes", g.cfg.maxRequestBytes),
-			}
-		}
-		return nil, status.Errorf(codes.Canceled, "reading request body: %v", err)
-	}
-	return body, nil
+	return nil
 }
 
 // requestOptions are how routes build request messages: the backend's

@@ -39,18 +39,11 @@ const sharedBatch = 16
 
 // serveShared serves one subscriber of a shared stream.
 func (g *Gateway) serveShared(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	if r.Method != rt.HTTPMethod {
-		g.methodNotAllowed(w, r)
-		return
+	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
+	if sr != nil {
+		defer sr.end()
 	}
-	sr, w, admitted := g.admit(rt, w, r)
-	defer sr.end()
-	if !admitted {
-		return
-	}
-	req, md, err := g.buildRequest(rt, w, r, pathParams)
-	if err != nil {
-		sr.refuse(w, err)
+	if !ok {
 		return
 	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ssegw/ssegw/sse"
 )
@@ -25,25 +26,17 @@ const (
 
 var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 
-// serve runs one SSE stream: it builds the request, opens the backend
-// stream, commits the SSE response once the backend has accepted the call
-// (or after the header timeout), and then pumps messages into events until
-// the backend ends, fails, or the client goes away.
+// serve runs one SSE stream: it reads the request's body, admits the
+// stream, builds the request, opens the backend stream, commits the SSE
+// response once the backend has accepted the call (or after the header
+// timeout), and then pumps messages into events until the backend ends,
+// fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	if r.Method != rt.HTTPMethod {
-		// grpc-gateway's ServeMux hands a form POST to a GET route unless
-		// told otherwise, as a user's mux may not be.
-		g.methodNotAllowed(w, r)
-		return
+	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
+	if sr != nil {
+		defer sr.end()
 	}
-	sr, w, admitted := g.admit(rt, w, r)
-	defer sr.end()
-	if !admitted {
-		return
-	}
-	req, md, err := g.buildRequest(rt, w, r, pathParams)
-	if err != nil {
-		sr.refuse(w, err)
+	if !ok {
 		return
 	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
@@ -115,6 +108,35 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		}
 		sr.sent()
 	}
+}
+
+// prepare takes a request up to the start of its stream: the HTTP method
+// checked, the stream recorded, its body read before it takes a stream
+// slot (a slow body must not hold one), the stream admitted, and the
+// request message and metadata built. When ok is false the client has
+// been answered. The caller ends sr, which is nil when the request never
+// became a stream.
+func (g *Gateway) prepare(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (sr *streamRecord, _ http.ResponseWriter, req proto.Message, md metadata.MD, ok bool) {
+	if r.Method != rt.HTTPMethod {
+		// grpc-gateway's ServeMux hands a form POST to a GET route unless
+		// told otherwise, as a user's mux may not be.
+		g.methodNotAllowed(w, r)
+		return nil, w, nil, nil, false
+	}
+	sr, w = g.record(rt, w, r)
+	body, err := g.routeBody(rt, w, r)
+	if err != nil {
+		sr.refuseBody(w, err)
+		return sr, w, nil, nil, false
+	}
+	if !sr.admit(w) {
+		return sr, w, nil, nil, false
+	}
+	if req, md, err = g.buildRequest(rt, r, pathParams, body); err != nil {
+		sr.refuse(w, err)
+		return sr, w, nil, nil, false
+	}
+	return sr, w, req, md, true
 }
 
 // awaitHeader waits, up to the header timeout, for the backend's response

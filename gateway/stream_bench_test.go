@@ -135,11 +135,10 @@ func BenchmarkBuildRequest(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/v1/streams/orders/events?last_seq=100&interval=0.5s", nil)
 	r.Header.Set("Last-Event-ID", "41")
 	r.Header.Set("Authorization", "Bearer t0k3n")
-	w := &discardResponse{header: http.Header{}}
 	params := map[string]string{"name": "streams/orders"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := g.buildRequest(rt, w, r, params); err != nil {
+		if _, _, err := g.buildRequest(rt, r, params, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

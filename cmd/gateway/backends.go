@@ -145,6 +145,8 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		gateway.WithIncomingHeaders(s.ForwardHeaders...),
 		gateway.WithOutgoingMetadata(s.ForwardMetadata...),
 		gateway.WithMaxRequestBytes(cfg.Limits.MaxRequestBytes),
+		gateway.WithBodyReadTimeout(cfg.Limits.BodyReadTimeout),
+		gateway.WithMaxBodyBufferBytes(cfg.Limits.MaxBodyBufferBytes),
 		gateway.WithLimiter(shared.limiter),
 		gateway.WithWriteTimeout(cfg.Limits.WriteTimeout),
 		gateway.WithMaxStreamLifetime(cfg.Limits.MaxStreamLifetime),

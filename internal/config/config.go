@@ -74,6 +74,8 @@ type Limits struct {
 	MaxStreamLifetime   time.Duration `yaml:"max_stream_lifetime"`
 	RetryAfter          time.Duration `yaml:"retry_after"`
 	ReadHeaderTimeout   time.Duration `yaml:"read_header_timeout"`
+	BodyReadTimeout     time.Duration `yaml:"body_read_timeout"`
+	MaxBodyBufferBytes  int64         `yaml:"max_body_buffer_bytes"`
 	TrustedProxies      []string      `yaml:"trusted_proxies"`
 }
 
@@ -200,6 +202,9 @@ func Default() Config {
 			WriteTimeout:      30 * time.Second,
 			RetryAfter:        2 * time.Second,
 			ReadHeaderTimeout: 10 * time.Second,
+			// Request bodies.
+			BodyReadTimeout:    10 * time.Second,
+			MaxBodyBufferBytes: 32 << 20,
 		},
 		Streams: Streams{
 			Heartbeat:      15 * time.Second,

@@ -219,6 +219,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"share key", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {replay: 3}}}}]\n", nil, nil, []string{"share.replay", "unknown key", "replay_events"}},
 		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
+		{"no body read timeout", backend, nil, []string{"--body-read-timeout", "0s"}, []string{"limits.body_read_timeout", "--body-read-timeout", "positive"}},
+		{"body buffer below the request size", backend + "limits: {max_request_bytes: 2097152}\n", map[string]string{"SSEGW_MAX_BODY_BUFFER_BYTES": "1048576"}, nil, []string{"limits.max_body_buffer_bytes", "SSEGW_MAX_BODY_BUFFER_BYTES", "at least limits.max_request_bytes (2097152)"}},
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
 		{"service name", backend, nil, []string{"--service", "shop.v1.Orders,shop v1"}, []string{"backends[0].services", `"shop v1"`, "item 1"}},
 		{"two descriptor sources", backend, nil, []string{"--descriptor-set", "/etc/hosts", "--proto", "a.proto"}, []string{"backends[0].proto_files", "--proto", "descriptor_set", "--descriptor-set", "exclude each other"}},

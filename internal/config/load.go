@@ -68,6 +68,8 @@ func Settings() []Setting {
 		{"max-streams-per-client", "limits.max_streams_per_client", "maximum concurrent streams per client address, a `number` (0: no limit); more get 429"},
 		{"max-request-bytes", "limits.max_request_bytes", "maximum size of a POST body or request query parameter, in `bytes`"},
 		{"max-header-bytes", "limits.max_header_bytes", "maximum size of request headers, in `bytes`"},
+		{"body-read-timeout", "limits.body_read_timeout", "time (a `duration`) allowed to read a request body; a slower one gets 408"},
+		{"max-body-buffer-bytes", "limits.max_body_buffer_bytes", "memory, in `bytes`, that request bodies being read may hold together, beyond 4 KiB each; a body over it gets 503"},
 		{"write-timeout", "limits.write_timeout", "deadline (a `duration`) of each write to a client; a slower client is disconnected (0: none)"},
 		{"max-stream-lifetime", "limits.max_stream_lifetime", "streams are told to reconnect after at most this `duration` (0: no limit)"},
 		{"retry-after", "limits.retry_after", "Retry-After `duration` of 429 and 503 answers"},

@@ -61,6 +61,7 @@ func (c *loaded) validate() error {
 		"limits.max_header_bytes":    int64(cfg.Limits.MaxHeaderBytes),
 		"limits.retry_after":         int64(cfg.Limits.RetryAfter),
 		"limits.read_header_timeout": int64(cfg.Limits.ReadHeaderTimeout),
+		"limits.body_read_timeout":   int64(cfg.Limits.BodyReadTimeout),
 		"streams.header_timeout":     int64(cfg.Streams.HeaderTimeout),
 	}
 	notNegative := map[string]int64{
@@ -82,6 +83,9 @@ func (c *loaded) validate() error {
 		if notNegative[key] < 0 {
 			return c.errorf(key, "must not be negative")
 		}
+	}
+	if cfg.Limits.MaxBodyBufferBytes < cfg.Limits.MaxRequestBytes {
+		return c.errorf("limits.max_body_buffer_bytes", "must be at least limits.max_request_bytes (%d)", cfg.Limits.MaxRequestBytes)
 	}
 	if _, err := cfg.TrustedProxies(); err != nil {
 		return err

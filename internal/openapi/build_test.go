@@ -162,8 +162,11 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 			t.Errorf("query parameters of a route whose body is the request: %q", q)
 		}
 		expect(t, doc, whole+"/responses/413", `{"$ref":"#/components/responses/ContentTooLarge"}`)
-		if _, ok := lookup(doc, everything+"/responses/413"); ok {
-			t.Error("a GET route lists 413")
+		expect(t, doc, whole+"/responses/408", `{"$ref":"#/components/responses/RequestTimeout"}`)
+		for _, status := range []string{"408", "413"} {
+			if _, ok := lookup(doc, everything+"/responses/"+status); ok {
+				t.Errorf("a GET route lists %s", status)
+			}
 		}
 	})
 
