@@ -31,6 +31,11 @@
 // occurs twice, whose values merge). protojson's output is then compacted,
 // so that it is just as stable.
 //
+// A [FieldEncoder] writes the value of one field of a message, and a
+// [OneofEncoder] the value of the case of a oneof that is set, from the
+// wire bytes of the whole message: they find the part in the bytes and
+// write only its bytes, by the same plans.
+//
 // Exactness is proven by differential fuzzing: the tests generate messages
 // of many descriptors and random wire bytes, and check that the Encoder's
 // JSON and protojson's are the same value, or that both fail, for every
