@@ -50,7 +50,10 @@ type StreamOptions struct {
 	// metadata (headers, cookies, access token). Each message is encoded
 	// once and written to every subscriber. Unset: every request has a
 	// backend call of its own.
-	Share         *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
+	Share *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
+	// When set, each event's name and data are taken from the fields of the
+	// response message instead of the whole message under the name event.
+	Shape         *Shape `protobuf:"bytes,7,opt,name=shape,proto3" json:"shape,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -127,6 +130,111 @@ func (x *StreamOptions) GetShare() *Sharing {
 	return nil
 }
 
+func (x *StreamOptions) GetShape() *Shape {
+	if x != nil {
+		return x.Shape
+	}
+	return nil
+}
+
+// Shape takes the name and the data of each event from the fields of the
+// response message, and may end the stream with a sentinel event instead
+// of "end".
+type Shape struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of a oneof of the response message. Each message becomes an
+	// event named after the case that is set (the case field's name), whose
+	// data is that case's value as JSON: a message as its object, a scalar
+	// as its JSON value. A message with no case set is sent whole, as an
+	// unnamed event. It excludes event, event_field and data_field; case
+	// names must differ from "end", "error" and the heartbeat event.
+	EventOneof string `protobuf:"bytes,1,opt,name=event_oneof,json=eventOneof,proto3" json:"event_oneof,omitempty"`
+	// Dotted path of a string or enum field of the response whose value
+	// names each event: a string as it is (an empty string leaves the event
+	// unnamed), an enum by the name of its value (a number without a name
+	// by its decimal text). It excludes event and event_oneof.
+	EventField string `protobuf:"bytes,2,opt,name=event_field,json=eventField,proto3" json:"event_field,omitempty"`
+	// Dotted path of the response field whose value, as JSON, is the event
+	// data instead of the whole message, as response_body does for the
+	// responses of google.api.http. A field under an unset message has its
+	// default value.
+	DataField string `protobuf:"bytes,3,opt,name=data_field,json=dataField,proto3" json:"data_field,omitempty"`
+	// Data of the event that ends the stream when the backend ends it, in
+	// place of the "end" event, such as "[DONE]" for clients of streaming
+	// LLM APIs. Empty: the stream ends with "end".
+	Sentinel string `protobuf:"bytes,4,opt,name=sentinel,proto3" json:"sentinel,omitempty"`
+	// Name of the sentinel event; empty for an unnamed one, as the [DONE]
+	// convention has it.
+	SentinelEvent string `protobuf:"bytes,5,opt,name=sentinel_event,json=sentinelEvent,proto3" json:"sentinel_event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shape) Reset() {
+	*x = Shape{}
+	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shape) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shape) ProtoMessage() {}
+
+func (x *Shape) ProtoReflect() protoreflect.Message {
+	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shape.ProtoReflect.Descriptor instead.
+func (*Shape) Descriptor() ([]byte, []int) {
+	return file_ssegw_v1_options_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Shape) GetEventOneof() string {
+	if x != nil {
+		return x.EventOneof
+	}
+	return ""
+}
+
+func (x *Shape) GetEventField() string {
+	if x != nil {
+		return x.EventField
+	}
+	return ""
+}
+
+func (x *Shape) GetDataField() string {
+	if x != nil {
+		return x.DataField
+	}
+	return ""
+}
+
+func (x *Shape) GetSentinel() string {
+	if x != nil {
+		return x.Sentinel
+	}
+	return ""
+}
+
+func (x *Shape) GetSentinelEvent() string {
+	if x != nil {
+		return x.SentinelEvent
+	}
+	return ""
+}
+
 // Sharing says how a method's streams are shared by their subscribers.
 // Zero values mean the gateway's defaults.
 type Sharing struct {
@@ -157,7 +265,7 @@ type Sharing struct {
 
 func (x *Sharing) Reset() {
 	*x = Sharing{}
-	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	mi := &file_ssegw_v1_options_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -169,7 +277,7 @@ func (x *Sharing) String() string {
 func (*Sharing) ProtoMessage() {}
 
 func (x *Sharing) ProtoReflect() protoreflect.Message {
-	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	mi := &file_ssegw_v1_options_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -182,7 +290,7 @@ func (x *Sharing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sharing.ProtoReflect.Descriptor instead.
 func (*Sharing) Descriptor() ([]byte, []int) {
-	return file_ssegw_v1_options_proto_rawDescGZIP(), []int{1}
+	return file_ssegw_v1_options_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Sharing) GetPublic() bool {
@@ -250,14 +358,24 @@ var File_ssegw_v1_options_proto protoreflect.FileDescriptor
 
 const file_ssegw_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xff\x01\n" +
+	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xa6\x02\n" +
 	"\rStreamOptions\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12\x19\n" +
 	"\bid_field\x18\x02 \x01(\tR\aidField\x12!\n" +
 	"\fresume_field\x18\x03 \x01(\tR\vresumeField\x12H\n" +
 	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12'\n" +
 	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12'\n" +
-	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\"\x8e\x02\n" +
+	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\x12%\n" +
+	"\x05shape\x18\a \x01(\v2\x0f.ssegw.v1.ShapeR\x05shape\"\xab\x01\n" +
+	"\x05Shape\x12\x1f\n" +
+	"\vevent_oneof\x18\x01 \x01(\tR\n" +
+	"eventOneof\x12\x1f\n" +
+	"\vevent_field\x18\x02 \x01(\tR\n" +
+	"eventField\x12\x1d\n" +
+	"\n" +
+	"data_field\x18\x03 \x01(\tR\tdataField\x12\x1a\n" +
+	"\bsentinel\x18\x04 \x01(\tR\bsentinel\x12%\n" +
+	"\x0esentinel_event\x18\x05 \x01(\tR\rsentinelEvent\"\x8e\x02\n" +
 	"\aSharing\x12\x16\n" +
 	"\x06public\x18\x01 \x01(\bR\x06public\x12(\n" +
 	"\rreplay_events\x18\x02 \x01(\rH\x00R\freplayEvents\x88\x01\x01\x128\n" +
@@ -282,25 +400,27 @@ func file_ssegw_v1_options_proto_rawDescGZIP() []byte {
 	return file_ssegw_v1_options_proto_rawDescData
 }
 
-var file_ssegw_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_ssegw_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_ssegw_v1_options_proto_goTypes = []any{
 	(*StreamOptions)(nil),              // 0: ssegw.v1.StreamOptions
-	(*Sharing)(nil),                    // 1: ssegw.v1.Sharing
-	(*durationpb.Duration)(nil),        // 2: google.protobuf.Duration
-	(*descriptorpb.MethodOptions)(nil), // 3: google.protobuf.MethodOptions
+	(*Shape)(nil),                      // 1: ssegw.v1.Shape
+	(*Sharing)(nil),                    // 2: ssegw.v1.Sharing
+	(*durationpb.Duration)(nil),        // 3: google.protobuf.Duration
+	(*descriptorpb.MethodOptions)(nil), // 4: google.protobuf.MethodOptions
 }
 var file_ssegw_v1_options_proto_depIdxs = []int32{
-	2, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
-	1, // 1: ssegw.v1.StreamOptions.share:type_name -> ssegw.v1.Sharing
-	2, // 2: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
-	2, // 3: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
-	3, // 4: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
-	0, // 5: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	5, // [5:6] is the sub-list for extension type_name
-	4, // [4:5] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	3, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
+	2, // 1: ssegw.v1.StreamOptions.share:type_name -> ssegw.v1.Sharing
+	1, // 2: ssegw.v1.StreamOptions.shape:type_name -> ssegw.v1.Shape
+	3, // 3: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
+	3, // 4: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
+	4, // 5: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
+	0, // 6: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	6, // [6:7] is the sub-list for extension type_name
+	5, // [5:6] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_ssegw_v1_options_proto_init() }
@@ -308,14 +428,14 @@ func file_ssegw_v1_options_proto_init() {
 	if File_ssegw_v1_options_proto != nil {
 		return
 	}
-	file_ssegw_v1_options_proto_msgTypes[1].OneofWrappers = []any{}
+	file_ssegw_v1_options_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ssegw_v1_options_proto_rawDesc), len(file_ssegw_v1_options_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 1,
 			NumServices:   0,
 		},
