@@ -107,6 +107,10 @@ func (b *Backend) handle(md protoreflect.MethodDescriptor, stream grpc.ServerStr
 		return b.emit(req, stream)
 	case "Watch":
 		return b.watch(req, stream)
+	case "Feed":
+		return feed(req, "events", stream)
+	case "Wrapped":
+		return feed(req, "envelopes", stream)
 	default:
 		return stream.SendMsg(req)
 	}

@@ -131,6 +131,59 @@ func TestWatchResumes(t *testing.T) {
 	}
 }
 
+func TestFeedSendsThenFails(t *testing.T) {
+	srv, conn := start(t)
+	d := srv.Backend.Descriptors()
+	req, _ := d.Message(kitchensink.Package + ".FeedRequest")
+	text := `{"envelopes":[{"seq":"7","kind":"a"},{"kind":"b"}],"interval":"0.001s","failCode":5,"failMessage":"gone"}`
+	if err := (protojson.UnmarshalOptions{Resolver: d.Types}).Unmarshal([]byte(text), req); err != nil {
+		t.Fatal(err)
+	}
+	got, err := call(t.Context(), t, conn, d, "Wrapped", req)
+	if len(got) != 2 || status.Code(err) != codes.NotFound || status.Convert(err).Message() != "gone" {
+		t.Fatalf("got %d messages and %v", len(got), err)
+	}
+	want := req.Get(req.Descriptor().Fields().ByName("envelopes")).List()
+	for i, m := range got {
+		if !proto.Equal(m, want.Get(i).Message().Interface()) {
+			t.Errorf("message %d: %v, want %v", i, m, want.Get(i))
+		}
+	}
+}
+
+func TestFeedRepeats(t *testing.T) {
+	srv, conn := start(t)
+	d := srv.Backend.Descriptors()
+	req, _ := d.Message(kitchensink.Package + ".FeedRequest")
+	text := `{"events":[{"seq":"9","note":"a"},{"created":{"id":"x"}}],"repeat":true}`
+	if err := (protojson.UnmarshalOptions{Resolver: d.Types}).Unmarshal([]byte(text), req); err != nil {
+		t.Fatal(err)
+	}
+	md := d.Service.Methods().ByName("Feed")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cs, err := conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/"+kitchensink.ServiceName+"/Feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.SendMsg(req); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		m := dynamicpb.NewMessage(md.Output())
+		if err := cs.RecvMsg(m); err != nil {
+			t.Fatal(err)
+		}
+		fields := m.Descriptor().Fields()
+		if seq := m.Get(fields.ByName("seq")).Int(); seq != int64(i+1) {
+			t.Errorf("message %d: seq %d", i, seq)
+		}
+		if which := m.WhichOneof(m.Descriptor().Oneofs().ByName("event")); (i%2 == 0) != (which.Name() == "note") {
+			t.Errorf("message %d: case %s", i, which.Name())
+		}
+	}
+}
+
 func TestReflectionAndDescriptorSet(t *testing.T) {
 	srv, conn := start(t)
 	stream, err := reflectionv1.NewServerReflectionClient(conn).ServerReflectionInfo(t.Context())

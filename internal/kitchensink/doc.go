@@ -8,5 +8,6 @@
 //
 // The Echo methods stream the request they received back as their one
 // message; Emit sends the messages of its request; Watch is a resumable
-// counter. Every call is recorded, with its metadata, for tests to read.
+// counter; Feed and Wrapped send the events of their request, whose
+// shaping (ssegw.v1.Shape) Feed's option sets and tests give Wrapped. Every call is recorded, with its metadata, for tests to read.
 package kitchensink

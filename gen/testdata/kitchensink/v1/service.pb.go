@@ -25,6 +25,476 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// FeedRequest says what Feed and Wrapped send: its events (Feed) or
+// envelopes (Wrapped) in order, each after interval, then the end, or a
+// failure with fail_code and fail_message when fail_code is not zero.
+// With repeat, they start over after the last one, without end, numbering
+// the messages they send in seq from 1.
+type FeedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*FeedEvent           `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	Envelopes     []*Envelope            `protobuf:"bytes,2,rep,name=envelopes,proto3" json:"envelopes,omitempty"`
+	Interval      *durationpb.Duration   `protobuf:"bytes,3,opt,name=interval,proto3" json:"interval,omitempty"`
+	Repeat        bool                   `protobuf:"varint,4,opt,name=repeat,proto3" json:"repeat,omitempty"`
+	FailCode      int32                  `protobuf:"varint,5,opt,name=fail_code,json=failCode,proto3" json:"fail_code,omitempty"`
+	FailMessage   string                 `protobuf:"bytes,6,opt,name=fail_message,json=failMessage,proto3" json:"fail_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeedRequest) Reset() {
+	*x = FeedRequest{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeedRequest) ProtoMessage() {}
+
+func (x *FeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeedRequest.ProtoReflect.Descriptor instead.
+func (*FeedRequest) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *FeedRequest) GetEvents() []*FeedEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *FeedRequest) GetEnvelopes() []*Envelope {
+	if x != nil {
+		return x.Envelopes
+	}
+	return nil
+}
+
+func (x *FeedRequest) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+func (x *FeedRequest) GetRepeat() bool {
+	if x != nil {
+		return x.Repeat
+	}
+	return false
+}
+
+func (x *FeedRequest) GetFailCode() int32 {
+	if x != nil {
+		return x.FailCode
+	}
+	return 0
+}
+
+func (x *FeedRequest) GetFailMessage() string {
+	if x != nil {
+		return x.FailMessage
+	}
+	return ""
+}
+
+// FeedEvent is one event of Feed: a oneof of messages, scalars and a
+// well-known type.
+type FeedEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Seq   int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*FeedEvent_Created
+	//	*FeedEvent_Deleted
+	//	*FeedEvent_Note
+	//	*FeedEvent_Count
+	//	*FeedEvent_Color
+	//	*FeedEvent_At
+	//	*FeedEvent_Everything
+	//	*FeedEvent_Blob
+	Event         isFeedEvent_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeedEvent) Reset() {
+	*x = FeedEvent{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeedEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeedEvent) ProtoMessage() {}
+
+func (x *FeedEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeedEvent.ProtoReflect.Descriptor instead.
+func (*FeedEvent) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *FeedEvent) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *FeedEvent) GetEvent() isFeedEvent_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetCreated() *Created {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Created); ok {
+			return x.Created
+		}
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetDeleted() *Deleted {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Deleted); ok {
+			return x.Deleted
+		}
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetNote() string {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Note); ok {
+			return x.Note
+		}
+	}
+	return ""
+}
+
+func (x *FeedEvent) GetCount() int64 {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Count); ok {
+			return x.Count
+		}
+	}
+	return 0
+}
+
+func (x *FeedEvent) GetColor() Color {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Color); ok {
+			return x.Color
+		}
+	}
+	return Color_COLOR_UNSPECIFIED
+}
+
+func (x *FeedEvent) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_At); ok {
+			return x.At
+		}
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetEverything() *Everything {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Everything); ok {
+			return x.Everything
+		}
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetBlob() []byte {
+	if x != nil {
+		if x, ok := x.Event.(*FeedEvent_Blob); ok {
+			return x.Blob
+		}
+	}
+	return nil
+}
+
+type isFeedEvent_Event interface {
+	isFeedEvent_Event()
+}
+
+type FeedEvent_Created struct {
+	// A thing was created.
+	Created *Created `protobuf:"bytes,2,opt,name=created,proto3,oneof"`
+}
+
+type FeedEvent_Deleted struct {
+	Deleted *Deleted `protobuf:"bytes,3,opt,name=deleted,proto3,oneof"`
+}
+
+type FeedEvent_Note struct {
+	Note string `protobuf:"bytes,4,opt,name=note,proto3,oneof"`
+}
+
+type FeedEvent_Count struct {
+	Count int64 `protobuf:"varint,5,opt,name=count,proto3,oneof"`
+}
+
+type FeedEvent_Color struct {
+	Color Color `protobuf:"varint,6,opt,name=color,proto3,enum=kitchensink.v1.Color,oneof"`
+}
+
+type FeedEvent_At struct {
+	At *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=at,proto3,oneof"`
+}
+
+type FeedEvent_Everything struct {
+	Everything *Everything `protobuf:"bytes,8,opt,name=everything,proto3,oneof"`
+}
+
+type FeedEvent_Blob struct {
+	Blob []byte `protobuf:"bytes,9,opt,name=blob,proto3,oneof"`
+}
+
+func (*FeedEvent_Created) isFeedEvent_Event() {}
+
+func (*FeedEvent_Deleted) isFeedEvent_Event() {}
+
+func (*FeedEvent_Note) isFeedEvent_Event() {}
+
+func (*FeedEvent_Count) isFeedEvent_Event() {}
+
+func (*FeedEvent_Color) isFeedEvent_Event() {}
+
+func (*FeedEvent_At) isFeedEvent_Event() {}
+
+func (*FeedEvent_Everything) isFeedEvent_Event() {}
+
+func (*FeedEvent_Blob) isFeedEvent_Event() {}
+
+// Created is a case of FeedEvent.
+type Created struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Color         Color                  `protobuf:"varint,3,opt,name=color,proto3,enum=kitchensink.v1.Color" json:"color,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Created) Reset() {
+	*x = Created{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Created) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Created) ProtoMessage() {}
+
+func (x *Created) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Created.ProtoReflect.Descriptor instead.
+func (*Created) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Created) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Created) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Created) GetColor() Color {
+	if x != nil {
+		return x.Color
+	}
+	return Color_COLOR_UNSPECIFIED
+}
+
+// Deleted is a case of FeedEvent.
+type Deleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deleted) Reset() {
+	*x = Deleted{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deleted) ProtoMessage() {}
+
+func (x *Deleted) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deleted.ProtoReflect.Descriptor instead.
+func (*Deleted) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Deleted) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Deleted) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Envelope is one message of Wrapped: a FeedEvent wrapped with its kind,
+// as APIs whose messages carry their type in a field have it.
+type Envelope struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Level         Level                  `protobuf:"varint,3,opt,name=level,proto3,enum=kitchensink.v1.Level" json:"level,omitempty"`
+	Payload       *FeedEvent             `protobuf:"bytes,4,opt,name=payload,proto3" json:"payload,omitempty"`
+	Tags          []string               `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Envelope) Reset() {
+	*x = Envelope{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Envelope) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Envelope) ProtoMessage() {}
+
+func (x *Envelope) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Envelope.ProtoReflect.Descriptor instead.
+func (*Envelope) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Envelope) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Envelope) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Envelope) GetLevel() Level {
+	if x != nil {
+		return x.Level
+	}
+	return Level_LEVEL_UNSPECIFIED
+}
+
+func (x *Envelope) GetPayload() *FeedEvent {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *Envelope) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
 // EmitRequest says what Emit sends.
 type EmitRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -38,7 +508,7 @@ type EmitRequest struct {
 
 func (x *EmitRequest) Reset() {
 	*x = EmitRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +520,7 @@ func (x *EmitRequest) String() string {
 func (*EmitRequest) ProtoMessage() {}
 
 func (x *EmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +533,7 @@ func (x *EmitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmitRequest.ProtoReflect.Descriptor instead.
 func (*EmitRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EmitRequest) GetMessages() []*Everything {
@@ -106,7 +576,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -118,7 +588,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -131,7 +601,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WatchRequest) GetName() string {
@@ -182,7 +652,7 @@ type Counted struct {
 
 func (x *Counted) Reset() {
 	*x = Counted{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +664,7 @@ func (x *Counted) String() string {
 func (*Counted) ProtoMessage() {}
 
 func (x *Counted) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +677,7 @@ func (x *Counted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Counted.ProtoReflect.Descriptor instead.
 func (*Counted) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Counted) GetName() string {
@@ -242,7 +712,40 @@ var File_testdata_kitchensink_v1_service_proto protoreflect.FileDescriptor
 
 const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"\x85\x01\n" +
+	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"\x87\x02\n" +
+	"\vFeedRequest\x121\n" +
+	"\x06events\x18\x01 \x03(\v2\x19.kitchensink.v1.FeedEventR\x06events\x126\n" +
+	"\tenvelopes\x18\x02 \x03(\v2\x18.kitchensink.v1.EnvelopeR\tenvelopes\x125\n" +
+	"\binterval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12\x16\n" +
+	"\x06repeat\x18\x04 \x01(\bR\x06repeat\x12\x1b\n" +
+	"\tfail_code\x18\x05 \x01(\x05R\bfailCode\x12!\n" +
+	"\ffail_message\x18\x06 \x01(\tR\vfailMessage\"\xef\x02\n" +
+	"\tFeedEvent\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x123\n" +
+	"\acreated\x18\x02 \x01(\v2\x17.kitchensink.v1.CreatedH\x00R\acreated\x123\n" +
+	"\adeleted\x18\x03 \x01(\v2\x17.kitchensink.v1.DeletedH\x00R\adeleted\x12\x14\n" +
+	"\x04note\x18\x04 \x01(\tH\x00R\x04note\x12\x16\n" +
+	"\x05count\x18\x05 \x01(\x03H\x00R\x05count\x12-\n" +
+	"\x05color\x18\x06 \x01(\x0e2\x15.kitchensink.v1.ColorH\x00R\x05color\x12,\n" +
+	"\x02at\x18\a \x01(\v2\x1a.google.protobuf.TimestampH\x00R\x02at\x12<\n" +
+	"\n" +
+	"everything\x18\b \x01(\v2\x1a.kitchensink.v1.EverythingH\x00R\n" +
+	"everything\x12\x14\n" +
+	"\x04blob\x18\t \x01(\fH\x00R\x04blobB\a\n" +
+	"\x05event\"\\\n" +
+	"\aCreated\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12+\n" +
+	"\x05color\x18\x03 \x01(\x0e2\x15.kitchensink.v1.ColorR\x05color\"1\n" +
+	"\aDeleted\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xa6\x01\n" +
+	"\bEnvelope\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12+\n" +
+	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x123\n" +
+	"\apayload\x18\x04 \x01(\v2\x19.kitchensink.v1.FeedEventR\apayload\x12\x12\n" +
+	"\x04tags\x18\x05 \x03(\tR\x04tags\"\x85\x01\n" +
 	"\vEmitRequest\x126\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1a.kitchensink.v1.EverythingR\bmessages\x12\x1b\n" +
 	"\tfail_code\x18\x02 \x01(\x05R\bfailCode\x12!\n" +
@@ -257,7 +760,7 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12+\n" +
 	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x12.\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xeb\f\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xd3\x0e\n" +
 	"\vKitchenSink\x12\xee\b\n" +
 	"\x04Echo\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xab\b\x82\xd3\xe4\x93\x02\xa4\bZ&\x12$/v1/everything/double/{double_value}Z$\x12\"/v1/everything/float/{float_value}Z$\x12\"/v1/everything/int32/{int32_value}Z$\x12\"/v1/everything/int64/{int64_value}Z&\x12$/v1/everything/uint32/{uint32_value}Z&\x12$/v1/everything/uint64/{uint64_value}Z&\x12$/v1/everything/sint32/{sint32_value}Z&\x12$/v1/everything/sint64/{sint64_value}Z(\x12&/v1/everything/fixed32/{fixed32_value}Z(\x12&/v1/everything/fixed64/{fixed64_value}Z*\x12(/v1/everything/sfixed32/{sfixed32_value}Z*\x12(/v1/everything/sfixed64/{sfixed64_value}Z\"\x12 /v1/everything/bool/{bool_value}Z&\x12$/v1/everything/string/{string_value}Z$\x12\"/v1/everything/bytes/{bytes_value}Z\x1e\x12\x1c/v1/everything/color/{color}Z<\x12:/v1/everything/optional/{optional_int32}/{optional_string}Z1\x12//v1/everything/inner/{inner.name}/{inner.color}Z\"\x12 /v1/everything/renamed/{renamed}Z&\x12$/v1/everything/timestamp/{timestamp}Z$\x12\"/v1/everything/duration/{duration}Z(\x12&/v1/everything/wrapper/{int64_wrapper}Z\"\x12 /v1/{string_value=things/*}/echoZ!\x12\x1f/v1/{string_value=tree/**}:deepZ\x18:\x01*\"\x13/v1/everything:echoZ,:\x05inner\"#/v1/everything/{string_value}:inner\x12\x0e/v1/everything0\x01\x12m\n" +
 	"\n" +
@@ -266,7 +769,10 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"EchoModern\x12\x16.kitchensink.v1.Modern\x1a\x16.kitchensink.v1.Modern\"0\x82\xd3\xe4\x93\x02*Z\x14:\x01*\"\x0f/v1/modern:echo\x12\x12/v1/modern/{plain}0\x01\x12V\n" +
 	"\x04Emit\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/emit0\x01\x12y\n" +
 	"\x05Watch\x12\x1c.kitchensink.v1.WatchRequest\x1a\x17.kitchensink.v1.Counted\"7ڣ\x19\x10\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=counters/*}/watch0\x01\x127\n" +
-	"\x05Plain\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner0\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
+	"\x05Plain\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner0\x01\x12{\n" +
+	"\x04Feed\x12\x1b.kitchensink.v1.FeedRequest\x1a\x19.kitchensink.v1.FeedEvent\"9ڣ\x19\x16\x12\x03seq:\x0f\n" +
+	"\x05event\"\x06[DONE]\x82\xd3\xe4\x93\x02\x19Z\r:\x01*\"\b/v1/feed\x12\b/v1/feed0\x01\x12i\n" +
+	"\aWrapped\x12\x1b.kitchensink.v1.FeedRequest\x1a\x18.kitchensink.v1.Envelope\"%\x82\xd3\xe4\x93\x02\x1fZ\x10:\x01*\"\v/v1/wrapped\x12\v/v1/wrapped0\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
 
 var (
 	file_testdata_kitchensink_v1_service_proto_rawDescOnce sync.Once
@@ -280,42 +786,63 @@ func file_testdata_kitchensink_v1_service_proto_rawDescGZIP() []byte {
 	return file_testdata_kitchensink_v1_service_proto_rawDescData
 }
 
-var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_testdata_kitchensink_v1_service_proto_goTypes = []any{
-	(*EmitRequest)(nil),           // 0: kitchensink.v1.EmitRequest
-	(*WatchRequest)(nil),          // 1: kitchensink.v1.WatchRequest
-	(*Counted)(nil),               // 2: kitchensink.v1.Counted
-	(*Everything)(nil),            // 3: kitchensink.v1.Everything
-	(*durationpb.Duration)(nil),   // 4: google.protobuf.Duration
-	(Level)(0),                    // 5: kitchensink.v1.Level
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Legacy)(nil),                // 7: kitchensink.v1.Legacy
-	(*Modern)(nil),                // 8: kitchensink.v1.Modern
-	(*Inner)(nil),                 // 9: kitchensink.v1.Inner
+	(*FeedRequest)(nil),           // 0: kitchensink.v1.FeedRequest
+	(*FeedEvent)(nil),             // 1: kitchensink.v1.FeedEvent
+	(*Created)(nil),               // 2: kitchensink.v1.Created
+	(*Deleted)(nil),               // 3: kitchensink.v1.Deleted
+	(*Envelope)(nil),              // 4: kitchensink.v1.Envelope
+	(*EmitRequest)(nil),           // 5: kitchensink.v1.EmitRequest
+	(*WatchRequest)(nil),          // 6: kitchensink.v1.WatchRequest
+	(*Counted)(nil),               // 7: kitchensink.v1.Counted
+	(*durationpb.Duration)(nil),   // 8: google.protobuf.Duration
+	(Color)(0),                    // 9: kitchensink.v1.Color
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*Everything)(nil),            // 11: kitchensink.v1.Everything
+	(Level)(0),                    // 12: kitchensink.v1.Level
+	(*Legacy)(nil),                // 13: kitchensink.v1.Legacy
+	(*Modern)(nil),                // 14: kitchensink.v1.Modern
+	(*Inner)(nil),                 // 15: kitchensink.v1.Inner
 }
 var file_testdata_kitchensink_v1_service_proto_depIdxs = []int32{
-	3,  // 0: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
-	4,  // 1: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
-	5,  // 2: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
-	5,  // 3: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
-	6,  // 4: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
-	3,  // 5: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
-	7,  // 6: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
-	8,  // 7: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
-	0,  // 8: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
-	1,  // 9: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
-	9,  // 10: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
-	3,  // 11: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
-	7,  // 12: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
-	8,  // 13: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
-	3,  // 14: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
-	2,  // 15: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
-	9,  // 16: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	1,  // 0: kitchensink.v1.FeedRequest.events:type_name -> kitchensink.v1.FeedEvent
+	4,  // 1: kitchensink.v1.FeedRequest.envelopes:type_name -> kitchensink.v1.Envelope
+	8,  // 2: kitchensink.v1.FeedRequest.interval:type_name -> google.protobuf.Duration
+	2,  // 3: kitchensink.v1.FeedEvent.created:type_name -> kitchensink.v1.Created
+	3,  // 4: kitchensink.v1.FeedEvent.deleted:type_name -> kitchensink.v1.Deleted
+	9,  // 5: kitchensink.v1.FeedEvent.color:type_name -> kitchensink.v1.Color
+	10, // 6: kitchensink.v1.FeedEvent.at:type_name -> google.protobuf.Timestamp
+	11, // 7: kitchensink.v1.FeedEvent.everything:type_name -> kitchensink.v1.Everything
+	9,  // 8: kitchensink.v1.Created.color:type_name -> kitchensink.v1.Color
+	12, // 9: kitchensink.v1.Envelope.level:type_name -> kitchensink.v1.Level
+	1,  // 10: kitchensink.v1.Envelope.payload:type_name -> kitchensink.v1.FeedEvent
+	11, // 11: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
+	8,  // 12: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
+	12, // 13: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
+	12, // 14: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
+	10, // 15: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
+	11, // 16: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
+	13, // 17: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
+	14, // 18: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
+	5,  // 19: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
+	6,  // 20: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
+	15, // 21: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
+	0,  // 22: kitchensink.v1.KitchenSink.Feed:input_type -> kitchensink.v1.FeedRequest
+	0,  // 23: kitchensink.v1.KitchenSink.Wrapped:input_type -> kitchensink.v1.FeedRequest
+	11, // 24: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
+	13, // 25: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
+	14, // 26: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
+	11, // 27: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
+	7,  // 28: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
+	15, // 29: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
+	1,  // 30: kitchensink.v1.KitchenSink.Feed:output_type -> kitchensink.v1.FeedEvent
+	4,  // 31: kitchensink.v1.KitchenSink.Wrapped:output_type -> kitchensink.v1.Envelope
+	24, // [24:32] is the sub-list for method output_type
+	16, // [16:24] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_testdata_kitchensink_v1_service_proto_init() }
@@ -326,13 +853,23 @@ func file_testdata_kitchensink_v1_service_proto_init() {
 	file_testdata_kitchensink_v1_legacy_proto_init()
 	file_testdata_kitchensink_v1_modern_proto_init()
 	file_testdata_kitchensink_v1_types_proto_init()
+	file_testdata_kitchensink_v1_service_proto_msgTypes[1].OneofWrappers = []any{
+		(*FeedEvent_Created)(nil),
+		(*FeedEvent_Deleted)(nil),
+		(*FeedEvent_Note)(nil),
+		(*FeedEvent_Count)(nil),
+		(*FeedEvent_Color)(nil),
+		(*FeedEvent_At)(nil),
+		(*FeedEvent_Everything)(nil),
+		(*FeedEvent_Blob)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testdata_kitchensink_v1_service_proto_rawDesc), len(file_testdata_kitchensink_v1_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	KitchenSink_Emit_FullMethodName       = "/kitchensink.v1.KitchenSink/Emit"
 	KitchenSink_Watch_FullMethodName      = "/kitchensink.v1.KitchenSink/Watch"
 	KitchenSink_Plain_FullMethodName      = "/kitchensink.v1.KitchenSink/Plain"
+	KitchenSink_Feed_FullMethodName       = "/kitchensink.v1.KitchenSink/Feed"
+	KitchenSink_Wrapped_FullMethodName    = "/kitchensink.v1.KitchenSink/Wrapped"
 )
 
 // KitchenSinkClient is the client API for KitchenSink service.
@@ -50,6 +52,15 @@ type KitchenSinkClient interface {
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Counted], error)
 	// Plain has no HTTP rule: it is served at the default route.
 	Plain(ctx context.Context, in *Inner, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Inner], error)
+	// Feed sends the events of the request (see FeedRequest). Its option
+	// shapes them: each is named after the case of its oneof that is set,
+	// with that case's value as its data, and the stream ends with a
+	// sentinel.
+	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[FeedEvent], error)
+	// Wrapped sends the envelopes of the request (see FeedRequest). It has
+	// no stream option: its events are shaped by the gateway's
+	// configuration, named by kind or level, with payload as their data.
+	Wrapped(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Envelope], error)
 }
 
 type kitchenSinkClient struct {
@@ -174,6 +185,44 @@ func (c *kitchenSinkClient) Plain(ctx context.Context, in *Inner, opts ...grpc.C
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type KitchenSink_PlainClient = grpc.ServerStreamingClient[Inner]
 
+func (c *kitchenSinkClient) Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[FeedEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &KitchenSink_ServiceDesc.Streams[6], KitchenSink_Feed_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[FeedRequest, FeedEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_FeedClient = grpc.ServerStreamingClient[FeedEvent]
+
+func (c *kitchenSinkClient) Wrapped(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Envelope], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &KitchenSink_ServiceDesc.Streams[7], KitchenSink_Wrapped_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[FeedRequest, Envelope]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_WrappedClient = grpc.ServerStreamingClient[Envelope]
+
 // KitchenSinkServer is the server API for KitchenSink service.
 // All implementations must embed UnimplementedKitchenSinkServer
 // for forward compatibility.
@@ -197,6 +246,15 @@ type KitchenSinkServer interface {
 	Watch(*WatchRequest, grpc.ServerStreamingServer[Counted]) error
 	// Plain has no HTTP rule: it is served at the default route.
 	Plain(*Inner, grpc.ServerStreamingServer[Inner]) error
+	// Feed sends the events of the request (see FeedRequest). Its option
+	// shapes them: each is named after the case of its oneof that is set,
+	// with that case's value as its data, and the stream ends with a
+	// sentinel.
+	Feed(*FeedRequest, grpc.ServerStreamingServer[FeedEvent]) error
+	// Wrapped sends the envelopes of the request (see FeedRequest). It has
+	// no stream option: its events are shaped by the gateway's
+	// configuration, named by kind or level, with payload as their data.
+	Wrapped(*FeedRequest, grpc.ServerStreamingServer[Envelope]) error
 	mustEmbedUnimplementedKitchenSinkServer()
 }
 
@@ -224,6 +282,12 @@ func (UnimplementedKitchenSinkServer) Watch(*WatchRequest, grpc.ServerStreamingS
 }
 func (UnimplementedKitchenSinkServer) Plain(*Inner, grpc.ServerStreamingServer[Inner]) error {
 	return status.Error(codes.Unimplemented, "method Plain not implemented")
+}
+func (UnimplementedKitchenSinkServer) Feed(*FeedRequest, grpc.ServerStreamingServer[FeedEvent]) error {
+	return status.Error(codes.Unimplemented, "method Feed not implemented")
+}
+func (UnimplementedKitchenSinkServer) Wrapped(*FeedRequest, grpc.ServerStreamingServer[Envelope]) error {
+	return status.Error(codes.Unimplemented, "method Wrapped not implemented")
 }
 func (UnimplementedKitchenSinkServer) mustEmbedUnimplementedKitchenSinkServer() {}
 func (UnimplementedKitchenSinkServer) testEmbeddedByValue()                     {}
@@ -312,6 +376,28 @@ func _KitchenSink_Plain_Handler(srv interface{}, stream grpc.ServerStream) error
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type KitchenSink_PlainServer = grpc.ServerStreamingServer[Inner]
 
+func _KitchenSink_Feed_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(FeedRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(KitchenSinkServer).Feed(m, &grpc.GenericServerStream[FeedRequest, FeedEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_FeedServer = grpc.ServerStreamingServer[FeedEvent]
+
+func _KitchenSink_Wrapped_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(FeedRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(KitchenSinkServer).Wrapped(m, &grpc.GenericServerStream[FeedRequest, Envelope]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_WrappedServer = grpc.ServerStreamingServer[Envelope]
+
 // KitchenSink_ServiceDesc is the grpc.ServiceDesc for KitchenSink service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -348,6 +434,16 @@ var KitchenSink_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Plain",
 			Handler:       _KitchenSink_Plain_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Feed",
+			Handler:       _KitchenSink_Feed_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Wrapped",
+			Handler:       _KitchenSink_Wrapped_Handler,
 			ServerStreams: true,
 		},
 	},
