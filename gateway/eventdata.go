@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ssegw/ssegw/sse"
 )
@@ -29,14 +27,21 @@ var eventBuffers = sync.Pool{New: func() any {
 	return &b
 }}
 
-// setEncoder gives m the encoder of its messages, and logs, once for the
-// type, when protojson writes them rather than a plan.
-func (g *Gateway) setEncoder(m *method) {
+// setEncoder gives m the encoders of its messages (and of their parts,
+// when its events are shaped), and logs, once for the type, when protojson
+// writes them rather than a plan.
+func (g *Gateway) setEncoder(m *method) error {
 	m.json = g.events.Type(m.out)
 	if err := m.json.Fallback(); err != nil {
 		g.cfg.logger.Debug("messages are written by protojson", slog.String("method", m.fullName),
 			slog.String("type", string(m.desc.Output().FullName())), slog.String("reason", err.Error()))
 	}
+	if m.shape != nil {
+		if err := m.shape.compile(m.json); err != nil {
+			return fmt.Errorf("%s: %w", m.desc.FullName(), err)
+		}
+	}
+	return nil
 }
 
 // sendMessage writes the event of the message whose wire bytes are wire,
@@ -51,15 +56,16 @@ func (g *Gateway) sendMessage(m *method, ew *eventWriter, ev *sse.Event, wire []
 			eventBuffers.Put(buf)
 		}
 	}()
-	data, err := m.json.MarshalWire((*buf)[:0], wire)
+	data, dataEnd, name, err := m.appendEvent((*buf)[:0], wire)
 	if err != nil {
-		return status.Errorf(codes.Internal, "encoding %s as JSON: %v", m.desc.Output().FullName(), err), nil
+		return err, nil
 	}
-	ev.Data, ev.ID = data, ""
+	ev.Event, ev.Data, ev.ID = name, data[:dataEnd], ""
 	if m.id != nil {
 		if withID, ok := appendWireID(data, m.id, wire, m.out); ok {
-			// The id follows the data in the buffer; the write copies both.
-			ev.Data, ev.ID = withID[:len(data)], transientString(withID[len(data):])
+			// The id follows the data (and a name read from the message)
+			// in the buffer; the write copies them.
+			ev.Data, ev.ID = withID[:dataEnd], transientString(withID[len(data):])
 			data = withID
 		}
 	}

@@ -113,7 +113,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
-			g.setEncoder(m)
+			if err := g.setEncoder(m); err != nil {
+				return nil, fmt.Errorf("gateway: %w", err)
+			}
 			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger, cfg.requestOptions(resolver))
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)

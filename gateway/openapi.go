@@ -118,5 +118,14 @@ func (rt *route) openAPI() openapi.Route {
 	if m.resume != nil {
 		st.ResumeField = m.resume.String()
 	}
+	if s := m.shape; s != nil {
+		st.Shape = openapi.Shape{
+			EventOneof:    s.opts.GetEventOneof(),
+			EventField:    s.opts.GetEventField(),
+			DataField:     s.opts.GetDataField(),
+			Sentinel:      s.opts.GetSentinel(),
+			SentinelEvent: s.opts.GetSentinelEvent(),
+		}
+	}
 	return openapi.Route{Method: rt.HTTPMethod, Path: rt.Path, Body: rt.Body, Desc: m.desc, Stream: st}
 }

@@ -43,6 +43,9 @@ type method struct {
 	// share says how the method's streams are shared; nil when every
 	// request has a backend call of its own.
 	share *sharing
+	// shape takes the events' names and data from the messages; nil when
+	// each event is a whole message named event.
+	shape *shape
 }
 
 // route is a method bound to one HTTP method and path template.
@@ -99,6 +102,9 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 		return nil, fmt.Errorf("%s: share: %w", md.FullName(), err)
 	}
 	m.share = share
+	if m.shape, err = newShape(md, opts, m.heartbeatEvent); err != nil {
+		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+	}
 	return m, nil
 }
 

@@ -81,12 +81,7 @@ func (g *Gateway) sharedEnd(ctx context.Context, m *method, cs grpc.ClientStream
 		trailers = g.forwardedMetadata(cs.Trailer())
 	}
 	if errors.Is(err, io.EOF) {
-		data := []byte("{}")
-		if len(trailers) > 0 {
-			data = append([]byte(`{"trailers":`), metadataJSON(trailers)...)
-			data = append(data, '}')
-		}
-		final, _ := sse.AppendEvent(nil, &sse.Event{Event: EndEvent, Data: data})
+		final, _ := sse.AppendEvent(nil, g.endEvent(m, trailers))
 		return final, nil
 	}
 	st := status.Convert(err)
@@ -114,9 +109,11 @@ type eventEncoder struct {
 // slice of its own that is never changed afterwards, and the event's id.
 // The error is the status of a message that cannot be written as JSON.
 func (e *eventEncoder) encode(wire []byte, p *fanout.Publisher) (data []byte, id string, err error) {
-	if e.json, err = e.m.json.MarshalWire(e.json[:0], wire); err != nil {
-		return nil, "", status.Errorf(codes.Internal, "encoding %s as JSON: %v", e.m.desc.Output().FullName(), err)
+	buf, dataEnd, name, err := e.m.appendEvent(e.json[:0], wire)
+	if err != nil {
+		return nil, "", err
 	}
+	e.json = buf // the data, then a name read from the message
 	e.id = e.id[:0]
 	if e.m.id != nil {
 		var ok bool
@@ -126,8 +123,8 @@ func (e *eventEncoder) encode(wire []byte, p *fanout.Publisher) (data []byte, id
 	} else {
 		e.id = p.NextID(e.id)
 	}
-	ev := sse.Event{Event: e.m.event, ID: transientString(e.id), Data: e.json}
-	size := len(e.json) + len(e.id) + len(e.m.event) + 24
+	ev := sse.Event{Event: name, ID: transientString(e.id), Data: buf[:dataEnd]}
+	size := len(buf) + len(e.id) + len(name) + 24
 	data, err = sse.AppendEvent(make([]byte, 0, size), &ev)
 	if errors.Is(err, sse.ErrInvalidField) {
 		e.g.cfg.logger.Warn("event id cannot be sent", "method", e.m.fullName, "error", err)

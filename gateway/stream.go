@@ -198,12 +198,7 @@ func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *e
 		trailers = g.forwardedMetadata(cs.Trailer())
 	}
 	if errors.Is(err, io.EOF) {
-		data := []byte("{}")
-		if len(trailers) > 0 {
-			data = append([]byte(`{"trailers":`), metadataJSON(trailers)...)
-			data = append(data, '}')
-		}
-		_ = ew.write(&sse.Event{Event: EndEvent, Data: data})
+		_ = ew.write(g.endEvent(m, trailers))
 		return
 	}
 	st := status.Convert(err)

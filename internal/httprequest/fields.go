@@ -21,6 +21,13 @@ func fieldByAnyName(md protoreflect.MessageDescriptor, name string) protoreflect
 	return fields.ByJSONName(name)
 }
 
+// ResolveFieldPath resolves a dotted path of proto field names in md, such
+// as "payload" or "result.item", to its fields. Every step but the last
+// must be a singular message field; the last may be a field of any kind.
+func ResolveFieldPath(md protoreflect.MessageDescriptor, path string) ([]protoreflect.FieldDescriptor, error) {
+	return resolveFieldPath(md, path)
+}
+
 // resolveFieldPath resolves a dotted path of proto field names in md, as
 // path templates and body fields name them. Every step but the last must be
 // a singular message field.
