@@ -211,18 +211,21 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 		expect(t, doc, ev+"/anyOf/0/additionalProperties", `false`)
 
 		emit := "/components/schemas/kitchensink.v1.KitchenSink.Emit.Event"
-		if got := titles(t, doc, emit); !slices.Equal(got, []string{"choice_string", "choice_int64", "choice_color", "choice_inner", "choice_empty", "choice_time", "end", "error"}) {
+		if got := titles(t, doc, emit); !slices.Equal(got, []string{"choice_string", "choice_int64", "choice_color", "choice_inner", "choice_empty", "choice_time", "message", "end", "error"}) {
 			t.Errorf("Emit events shaped by a oneof: %q", got)
 		}
 		expect(t, doc, emit+"/anyOf/3/properties/data/contentSchema", `{"$ref":"#/components/schemas/kitchensink.v1.Inner"}`)
 		expect(t, doc, emit+"/anyOf/1/properties/data/contentSchema", `{"type":"string","format":"int64","pattern":"^-?(0|[1-9][0-9]*)$"}`)
+		expect(t, doc, emit+"/anyOf/6/properties/event", `false`)
+		expect(t, doc, emit+"/anyOf/6/properties/data/contentSchema", `{"$ref":"#/components/schemas/kitchensink.v1.Everything"}`)
 
 		plain := "/components/schemas/kitchensink.v1.KitchenSink.Plain.Event"
-		if got := titles(t, doc, plain); !slices.Equal(got, []string{"COLOR_UNSPECIFIED", "RED", "GREEN", "BLUE", "CRIMSON", "sentinel", "error"}) {
+		if got := titles(t, doc, plain); !slices.Equal(got, []string{"COLOR_UNSPECIFIED", "RED", "GREEN", "BLUE", "unknown", "sentinel", "error"}) {
 			t.Errorf("Plain events named by an enum field, ending with a sentinel: %q", got)
 		}
 		expect(t, doc, plain+"/anyOf/1/properties/event", `{"const":"RED"}`)
 		expect(t, doc, plain+"/anyOf/1/properties/data/contentSchema/$ref", `"#/components/schemas/kitchensink.v1.Inner"`)
+		expect(t, doc, plain+"/anyOf/4/properties/event", `{"type":"string","pattern":"^-?(0|[1-9][0-9]*)$"}`)
 		expect(t, doc, plain+"/anyOf/5/properties", `{"event":false,"data":{"type":"string","const":"[DONE]"},"id":{"type":"string"},"retry":{"type":"integer","minimum":0,"description":"The reconnection delay, in milliseconds."}}`)
 	})
 

@@ -81,6 +81,7 @@ func (b *builder) messageEvents(out protoreflect.MessageDescriptor, st *Stream) 
 			}
 			branches = append(branches, event(string(fd.Name()), desc, named(string(fd.Name())), jsonData(b.comps.valueSchema(fd))))
 		}
+		branches = append(branches, event("message", fmt.Sprintf("A response whose oneof `%s` has no case set: the whole message.", od.Name()), named(""), data))
 		return branches, nil
 	case sh.EventField != "":
 		fd, err := resolveField(out, sh.EventField)
@@ -92,14 +93,22 @@ func (b *builder) messageEvents(out protoreflect.MessageDescriptor, st *Stream) 
 		}
 		switch fd.Kind() {
 		case protoreflect.StringKind:
-			return []*Schema{event("message", fmt.Sprintf("A response message, named by its field `%s`.", sh.EventField), &Schema{Type: "string"}, data)}, nil
+			return []*Schema{
+				event("named", fmt.Sprintf("A response message, named by its field `%s`.", sh.EventField), &Schema{Type: "string"}, data),
+				event("message", fmt.Sprintf("A response message whose field `%s` is empty: unnamed.", sh.EventField), named(""), data),
+			}, nil
 		case protoreflect.EnumKind:
 			var branches []*Schema
 			values := fd.Enum().Values()
 			for i := range values.Len() {
 				v := values.Get(i)
+				if values.ByNumber(v.Number()) != v {
+					continue // an alias: events are named by the first name of a number
+				}
 				branches = append(branches, event(string(v.Name()), fmt.Sprintf("A response message whose field `%s` is %s.", sh.EventField, v.Name()), named(string(v.Name())), data))
 			}
+			unknown := &Schema{Type: "string", Pattern: `^-?(0|[1-9][0-9]*)$`}
+			branches = append(branches, event("unknown", fmt.Sprintf("A response message whose field `%s` holds a number %s does not name: named by the number.", sh.EventField, fd.Enum().Name()), unknown, data))
 			return branches, nil
 		}
 		return nil, fmt.Errorf("event field %s is neither a string nor an enum", fd.FullName())

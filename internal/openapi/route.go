@@ -52,11 +52,13 @@ type Stream struct {
 type Shape struct {
 	// EventOneof names a oneof of the response message: each message
 	// becomes an event named after the case that is set (the case field's
-	// name), whose data is that field's value. Messages with no case set
-	// are not described.
+	// name), whose data is that field's value. A message with no case set
+	// is an unnamed event whose data is the whole message.
 	EventOneof string
 	// EventField is the dotted path of a string or enum field of the
-	// response whose value names the event (an enum by its value names).
+	// response whose value names the event: an empty string leaves it
+	// unnamed; an enum names it by the first name of its value, or by the
+	// number when no name has it.
 	EventField string
 	// DataField is the dotted path of the response field whose value is
 	// the event data, instead of the whole message. It cannot be used with
