@@ -202,6 +202,9 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		if m.Heartbeat > 0 {
 			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
 		}
+		if s := m.Shape; s != nil {
+			so.Shape = &ssegwv1.Shape{EventOneof: s.EventOneof, EventField: s.EventField, DataField: s.DataField, Sentinel: s.Sentinel, SentinelEvent: s.SentinelEvent}
+		}
 		opts = append(opts, gateway.WithMethodOptions(name, so))
 		if m.Share != nil {
 			opts = append(opts, gateway.WithSharing(name, sharing(m.Share)))

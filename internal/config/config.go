@@ -169,6 +169,19 @@ type Method struct {
 	// Share, when given (share: {} for the defaults), makes requests for
 	// the same stream share one backend call.
 	Share *Share `yaml:"share"`
+	// Shape takes the events' names and data from the response message.
+	Shape *Shape `yaml:"shape"`
+}
+
+// Shape says how a method's events are shaped, as the shape field of the
+// ssegw.v1.stream option does: names from a oneof's case or a field, the
+// data from a field, and a sentinel in place of the end event.
+type Shape struct {
+	EventOneof    string `yaml:"event_oneof"`
+	EventField    string `yaml:"event_field"`
+	DataField     string `yaml:"data_field"`
+	Sentinel      string `yaml:"sentinel"`
+	SentinelEvent string `yaml:"sentinel_event"`
 }
 
 // Share says how a method's streams are shared, as the share field of

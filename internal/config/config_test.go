@@ -77,6 +77,7 @@ backends:
         share: {public: true, replay_events: 0, replay_age: 1m, linger: 0s, queue_events: 64, queue_bytes: 65536}
       shop.v1.Orders.Feed:
         share: {}
+        shape: {event_field: kind, data_field: payload, sentinel: "[DONE]", sentinel_event: done}
   - name: prices
     target: dns:///prices.internal:443
     tls: {server_name: prices.internal}
@@ -122,6 +123,12 @@ func TestConfigFile(t *testing.T) {
 	}
 	if orders.Methods["shop.v1.Orders.Watch"].Share == nil || orders.Methods["x"].Share != nil {
 		t.Error("share is set only where given")
+	}
+	if sh := orders.Methods["shop.v1.Orders.Feed"].Shape; sh == nil || *sh != (Shape{EventField: "kind", DataField: "payload", Sentinel: "[DONE]", SentinelEvent: "done"}) {
+		t.Errorf("shape %+v", sh)
+	}
+	if orders.Methods["shop.v1.Orders.Watch"].Shape != nil {
+		t.Error("shape is set only where given")
 	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
@@ -217,6 +224,14 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"wrong shape", "backends: {target: x}\n", nil, nil, []string{"backends", "must be a list"}},
 		{"negative linger", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {linger: -1s}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].share.linger", "negative"}},
 		{"share key", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {replay: 3}}}}]\n", nil, nil, []string{"share.replay", "unknown key", "replay_events"}},
+		{"shape key", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {event_one_of: e}}}}]\n", nil, nil, []string{"shape.event_one_of", "unknown key", "event_oneof"}},
+		{"event and event oneof", "backends: [{target: 'localhost:1', methods: {p.S.M: {event: x, shape: {event_oneof: e}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].shape.event_oneof", "and event (file", "exclude each other"}},
+		{"event oneof and event field", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {event_oneof: e, event_field: k}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].shape.event_oneof", "and shape.event_field (file", "exclude each other"}},
+		{"event oneof and data field", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {event_oneof: e, data_field: d}}}}]\n", nil, nil, []string{"shape.event_oneof", "shape.data_field", "the data is the value of the case"}},
+		{"event and event field", "backends: [{target: 'localhost:1', methods: {p.S.M: {event: x, shape: {event_field: k}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].shape.event_field", "exclude each other"}},
+		{"sentinel event alone", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {sentinel_event: done}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].shape.sentinel_event", "needs shape.sentinel"}},
+		{"sentinel named end", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {sentinel: x, sentinel_event: end}}}}]\n", nil, nil, []string{"shape.sentinel_event", "terminal"}},
+		{"sentinel with a line break", "backends: [{target: 'localhost:1', methods: {p.S.M: {shape: {sentinel: \"a\\nb\"}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].shape.sentinel", "line break"}},
 		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
 		{"no body read timeout", backend, nil, []string{"--body-read-timeout", "0s"}, []string{"limits.body_read_timeout", "--body-read-timeout", "positive"}},

@@ -159,6 +159,9 @@ func (c *loaded) validate() error {
 			if err := c.validateShare(m.Share, func(k string) string { return mk("share." + k) }); err != nil {
 				return err
 			}
+			if err := c.validateShape(m, mk); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
