@@ -17,7 +17,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // A method's route
@@ -103,28 +102,9 @@ func routesOf(md protoreflect.MethodDescriptor) []httpRoute {
 	return routes
 }
 
-// httpRule returns the method's google.api.http rule, or nil. Options
-// decoded before the annotations package was linked hold the rule as
-// unknown fields; they are decoded again.
+// httpRule returns the method's google.api.http rule, or nil.
 func httpRule(md protoreflect.MethodDescriptor) *annotations.HttpRule {
-	opts, ok := md.Options().(*descriptorpb.MethodOptions)
-	if !ok || opts == nil {
-		return nil
-	}
-	if !proto.HasExtension(opts, annotations.E_Http) {
-		if len(opts.ProtoReflect().GetUnknown()) == 0 {
-			return nil
-		}
-		raw, err := proto.Marshal(opts)
-		if err != nil {
-			return nil
-		}
-		opts = &descriptorpb.MethodOptions{}
-		if (proto.UnmarshalOptions{Resolver: protoregistry.GlobalTypes}).Unmarshal(raw, opts) != nil {
-			return nil
-		}
-	}
-	rule, _ := proto.GetExtension(opts, annotations.E_Http).(*annotations.HttpRule)
+	rule, _ := methodExtension(md, annotations.E_Http).(*annotations.HttpRule)
 	return rule
 }
 
