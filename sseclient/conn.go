@@ -32,6 +32,10 @@ import (
 // The stream's RecvMsg behaves like [Stream.Recv]: typed messages, io.EOF
 // after the gateway's "end" event, and gRPC status errors with code,
 // message and details intact for "error" events and failed responses.
+// When the method's stream option (or [WithMethodOptions]) shapes its
+// events (ssegw.v1.Shape), RecvMsg still returns whole response messages,
+// rebuilt from each event's name and data, and the shape's sentinel ends
+// the stream as "end" does.
 // Outgoing metadata of the call's context is sent as request headers
 // (the gateway forwards those on its allowlist, by default
 // Authorization). Header returns the response headers as metadata with
@@ -130,6 +134,10 @@ type clientStream struct {
 	mu   sync.Mutex
 	sent bool
 	ms   *msgStream
+	// shape rebuilds whole messages from shaped events; nil when events
+	// are whole messages. buf holds a rebuilt message's JSON.
+	shape *shape
+	buf   []byte
 
 	startOnce sync.Once
 	header    metadata.MD
@@ -157,6 +165,11 @@ func (s *clientStream) SendMsg(m any) error {
 	if err != nil {
 		return err
 	}
+	if md != nil {
+		if s.shape, err = shapeOf(md, s.cfg.methodOptions[md.FullName()]); err != nil {
+			return internalError("sseclient: %s: the shape of its events: %v", s.method, err)
+		}
+	}
 	cfg := s.cfg
 	cfg.method = plan.method
 	if plan.body != nil {
@@ -178,6 +191,10 @@ func (s *clientStream) SendMsg(m any) error {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
 	s.ms = newMsgStream(es, s.resolver, s.plans)
+	s.ms.sentinel = cfg.sentinel
+	if s.shape != nil && s.shape.sentinel != nil {
+		s.ms.sentinel = s.shape.sentinel
+	}
 	return nil
 }
 
@@ -244,6 +261,11 @@ func (s *clientStream) RecvMsg(m any) error {
 			ms.fail(internalError("sseclient: %s: cannot receive into a %T, which is not a protobuf message", s.method, m))
 			err = ms.err
 		} else {
+			if s.shape != nil {
+				// A shaped event: the whole message, rebuilt.
+				s.buf = s.shape.whole(s.buf[:0], ev)
+				ev.Data = s.buf
+			}
 			err = ms.decode(ev, msg)
 		}
 	}

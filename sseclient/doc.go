@@ -71,6 +71,23 @@
 // methods are out of reach: those of [Client.Events] and of the generated
 // client of a [Conn].
 //
+// # Shaped events
+//
+// A gateway may shape a method's events (the shape of its ssegw.v1.stream
+// option, or of its configuration): each event named after the case of a
+// oneof that is set, with that case's value as its data, or named by a
+// field; the data one field of the response; a sentinel such as
+// "data: [DONE]" in place of "end". A [Conn] reads the shape from the
+// method's descriptor, or from [WithMethodOptions] when the gateway has it
+// from its configuration, and its RecvMsg still returns whole response
+// messages: the case set from the event's name and filled from its data,
+// the data put back into its field, the naming field set from the name,
+// and a numeric id field at the top of the message from the event's id.
+// The sentinel ends the stream like "end". A typed stream decodes the
+// events of each case as a type of their own with [WithEventType] (the
+// wrapper types of google.protobuf for cases of a scalar kind, such as
+// StringValue for a string), and ends at the sentinel of [WithSentinel].
+//
 // # Errors
 //
 // The raw level returns Go errors: [*ResponseError] for responses that are

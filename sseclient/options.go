@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -72,6 +73,11 @@ type config struct {
 	eventTypes      map[string]protoreflect.MessageType
 	requestParam    string
 	maxQueryRequest int
+
+	// methodOptions are the stream options of WithMethodOptions, by
+	// method; sentinel is the event of WithSentinel.
+	methodOptions map[protoreflect.FullName]*ssegwv1.StreamOptions
+	sentinel      *sentinel
 }
 
 func defaultConfig() config {

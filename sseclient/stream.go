@@ -44,8 +44,9 @@ type Stream[T proto.Message] struct {
 // with empty data, such as named heartbeats, are skipped.
 //
 // The gateway's terminal events end the stream: "end" with io.EOF (its
-// trailers are then available from Trailer), "error" with the status it
-// carries, code, message and details intact. Other failures are also gRPC
+// trailers are then available from Trailer), or the sentinel of
+// [WithSentinel] with io.EOF, and "error" with the status it carries,
+// code, message and details intact. Other failures are also gRPC
 // status errors, which keep the underlying error for errors.Is and
 // errors.As: a response that is not an event stream is a [*ResponseError]
 // (with the status of its JSON body, or one derived from its HTTP status);
@@ -75,6 +76,7 @@ func Subscribe[T proto.Message](ctx context.Context, c *Client, target string, o
 		return nil, err
 	}
 	s.ms = newMsgStream(es, resolver, c.plans)
+	s.ms.sentinel = cfg.sentinel
 	if err := s.ms.start(); err != nil {
 		return nil, err
 	}
@@ -153,6 +155,8 @@ type msgStream struct {
 	es       *EventStream
 	resolver typeResolver
 	decoder  *pbjson.Decoder
+	// sentinel, when set, ends the stream as "end" does.
+	sentinel *sentinel
 
 	mu      sync.Mutex
 	trailer metadata.MD
@@ -200,6 +204,8 @@ func (m *msgStream) next() (sse.Event, error) {
 			err, trailers := errorEventStatus(ev.Data, m.resolver)
 			m.setTrailer(trailers)
 			m.fail(err)
+		case m.sentinel.is(ev):
+			m.fail(io.EOF)
 		case len(ev.Data) > 0:
 			return ev, nil
 		}
