@@ -21,10 +21,16 @@
 // [WithMarshalOptions]). The event name, the
 // field that becomes the event id, the request field that receives a
 // reconnecting client's Last-Event-ID and the heartbeat are set per method
-// with the ssegw.v1.stream method option, or with [WithMethodOptions].
+// with the ssegw.v1.stream method option, or with [WithMethodOptions]. Its
+// shape (ssegw.v1.Shape) takes the event names and data from the messages
+// instead: each event named after the case of a oneof that is set, with
+// that case's value as its data, or named by a string or enum field; the
+// data one field of the message; and a sentinel, such as "[DONE]", in
+// place of the "end" event.
 //
-// The stream ends with an "end" event when the backend finishes, or with an
-// "error" event carrying a google.rpc.Status as JSON when it fails. A
+// The stream ends with an "end" event (or the sentinel) when the backend
+// finishes, or with an "error" event carrying a google.rpc.Status as JSON
+// when it fails. A
 // failure before the stream starts is answered with the HTTP status that
 // corresponds to the gRPC code and a JSON google.rpc.Status body.
 //
