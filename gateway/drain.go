@@ -75,11 +75,12 @@ func (t *streamTracker) count() int {
 	return t.open
 }
 
-// Drain tells every open stream to reconnect, and waits until all of them
-// have ended or ctx is done. Each stream gets a short "retry:" (see
+// Drain tells every open stream to reconnect, and waits until all of them,
+// and the unary calls in flight, have ended or ctx is done. Each stream gets a short "retry:" (see
 // WithDrainRetry) and ends without an "end" event, so that its client
 // reconnects, with its Last-Event-ID, to another replica or to this one once
-// it is back; the backend call is cancelled. From the moment Drain is
+// it is back; the backend call is cancelled. Unary calls in flight are
+// answered. From the moment Drain is
 // called, new requests are answered 503 Service Unavailable with
 // Retry-After. A drained Gateway does not serve streams again.
 //
@@ -96,7 +97,8 @@ func (g *Gateway) Drain(ctx context.Context) error {
 	}
 }
 
-// OpenStreams returns the number of requests the gateway is serving now.
+// OpenStreams returns the number of requests the gateway is serving now:
+// streams and unary calls.
 func (g *Gateway) OpenStreams() int {
 	return g.ops.tracker.count()
 }

@@ -19,6 +19,7 @@ type metrics struct {
 	slow       *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	firstEvent *prometheus.HistogramVec
+	unary      *unaryMetrics
 }
 
 // routeMetrics are the metrics of one route, resolved once so that a
@@ -76,8 +77,10 @@ func newMetrics(reg prometheus.Registerer, conn grpc.ClientConnInterface) (*metr
 			Help:    "Time from the request to the first event of a stream, for streams that sent one.",
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, routeLabels()),
+		unary: newUnaryMetrics(),
 	}
 	collectors := []prometheus.Collector{m.open, m.events, m.bytes, m.heartbeats, m.ends, m.slow, m.duration, m.firstEvent}
+	collectors = append(collectors, m.unary.collectors()...)
 	if sc, ok := conn.(stateConn); ok {
 		collectors = append(collectors, newConnStateCollector(sc))
 	}

@@ -49,6 +49,7 @@ type config struct {
 	// field through (grpc-gateway's behaviour) instead of refusing them.
 	ignoreUnknownParams bool
 	ops                 opsConfig
+	unary               unaryConfig
 }
 
 func defaultConfig() config {
@@ -121,14 +122,18 @@ func WithIncomingHeaders(names ...string) Option {
 
 // WithOutgoingMetadata sets the backend header and trailer metadata keys
 // that reach the client (default: none). Header metadata becomes response
-// headers; trailer metadata is carried in the "end" and "error" events.
+// headers; trailer metadata is carried in the "end" and "error" events of
+// a stream, and becomes response headers too for a unary call, whose
+// answer is complete before it is written. Values of binary keys ("-bin")
+// are base64-encoded.
 func WithOutgoingMetadata(keys ...string) Option {
 	return func(c *config) { c.outgoingMetadata = keys }
 }
 
-// WithMarshalOptions sets how messages become event data. Multiline and
-// Indent are ignored, since data is always one line. Useful fields are
-// UseProtoNames, EmitUnpopulated and UseEnumNumbers.
+// WithMarshalOptions sets how messages become event data and unary
+// response bodies. Multiline and Indent are ignored, since data is always
+// one line. Useful fields are UseProtoNames, EmitUnpopulated (which
+// grpc-gateway turns on by default) and UseEnumNumbers.
 func WithMarshalOptions(o protojson.MarshalOptions) Option {
 	return func(c *config) { c.marshal = o }
 }
@@ -164,7 +169,7 @@ func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }
 
-// WithMaxRequestBytes bounds the size of a POST body and of the request
+// WithMaxRequestBytes bounds the size of a request body and of the request
 // query parameter (default 1 MiB).
 func WithMaxRequestBytes(n int64) Option {
 	return func(c *config) { c.maxRequestBytes = n }

@@ -30,7 +30,7 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 		return nil, nil, invalidArgument("malformed query: %v", err)
 	}
 	var body []byte
-	if r.Method == http.MethodPost && rt.Body != "" {
+	if rt.Body != "" && r.Method != http.MethodGet {
 		if body, err = g.readBody(w, r); err != nil {
 			return nil, nil, err
 		}
@@ -65,7 +65,7 @@ func (g *Gateway) buildRequest(rt *route, w http.ResponseWriter, r *http.Request
 	return msg, md, nil
 }
 
-// readBody reads a JSON POST body of at most maxRequestBytes.
+// readBody reads a JSON request body of at most maxRequestBytes.
 func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)

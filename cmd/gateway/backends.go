@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/ssegw/ssegw/gateway"
@@ -199,7 +200,11 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		if m.Heartbeat > 0 {
 			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
 		}
-		opts = append(opts, gateway.WithMethodOptions(name, so))
+		if proto.Size(so) > 0 {
+			// Stream options only: a unary method's override names its
+			// route alone.
+			opts = append(opts, gateway.WithMethodOptions(name, so))
+		}
 		if m.Get != "" || m.Post != "" {
 			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
 		}
