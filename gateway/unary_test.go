@@ -68,6 +68,8 @@ var unaryCases = []unaryCase{
 		rpc: "Pick", want: `{"stringValue":"abc","repeatedColor":["RED","GREEN",77]}`, response: `["RED","GREEN",77]`},
 	{name: "response_body of an empty list", method: "GET", target: "/v1/items/abc/colors",
 		rpc: "Pick", want: `{"stringValue":"abc"}`, response: `[]`},
+	{name: "response_body with the request as the body", method: "POST", target: "/v1/items:pickColors", body: `{"repeatedColor":[3,"GREEN",-1]}`,
+		rpc: "Pick", want: `{"repeatedColor":["BLUE","GREEN",-1]}`, response: `["BLUE","GREEN",-1]`},
 	{name: "response_body of a 64-bit integer", method: "GET", target: "/v1/items/abc/count?int64_value=-9223372036854775808",
 		rpc: "Pick", want: `{"stringValue":"abc","int64Value":"-9223372036854775808"}`, response: `"-9223372036854775808"`},
 	{name: "response_body of a zero integer", method: "GET", target: "/v1/items/abc/count",
@@ -171,6 +173,7 @@ func TestUnaryRoutes(t *testing.T) {
 		{HTTPMethod: "GET", Path: "/v1/items/{string_value}/colors", ResponseBody: "repeated_color", GRPCMethod: "/kitchensink.v1.KitchenSink/Pick", Unary: true},
 		{HTTPMethod: "GET", Path: "/v1/items/{string_value}/count", ResponseBody: "int64_value", GRPCMethod: "/kitchensink.v1.KitchenSink/Pick", Unary: true},
 		{HTTPMethod: "GET", Path: "/v1/items/{string_value}/time", ResponseBody: "timestamp", GRPCMethod: "/kitchensink.v1.KitchenSink/Pick", Unary: true},
+		{HTTPMethod: "POST", Path: "/v1/items:pickColors", Body: "*", ResponseBody: "repeated_color", GRPCMethod: "/kitchensink.v1.KitchenSink/Pick", Unary: true},
 		{HTTPMethod: "POST", Path: "/kitchensink.v1.KitchenSink/Touch", Body: "*", GRPCMethod: "/kitchensink.v1.KitchenSink/Touch", Unary: true},
 		{HTTPMethod: "POST", Path: "/v1/answer", Body: "*", GRPCMethod: "/kitchensink.v1.KitchenSink/Answer", Unary: true},
 	}

@@ -353,7 +353,7 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12+\n" +
 	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x12.\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xc2\x15\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xed\x15\n" +
 	"\vKitchenSink\x12\xee\b\n" +
 	"\x04Echo\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xab\b\x82\xd3\xe4\x93\x02\xa4\bZ&\x12$/v1/everything/double/{double_value}Z$\x12\"/v1/everything/float/{float_value}Z$\x12\"/v1/everything/int32/{int32_value}Z$\x12\"/v1/everything/int64/{int64_value}Z&\x12$/v1/everything/uint32/{uint32_value}Z&\x12$/v1/everything/uint64/{uint64_value}Z&\x12$/v1/everything/sint32/{sint32_value}Z&\x12$/v1/everything/sint64/{sint64_value}Z(\x12&/v1/everything/fixed32/{fixed32_value}Z(\x12&/v1/everything/fixed64/{fixed64_value}Z*\x12(/v1/everything/sfixed32/{sfixed32_value}Z*\x12(/v1/everything/sfixed64/{sfixed64_value}Z\"\x12 /v1/everything/bool/{bool_value}Z&\x12$/v1/everything/string/{string_value}Z$\x12\"/v1/everything/bytes/{bytes_value}Z\x1e\x12\x1c/v1/everything/color/{color}Z<\x12:/v1/everything/optional/{optional_int32}/{optional_string}Z1\x12//v1/everything/inner/{inner.name}/{inner.color}Z\"\x12 /v1/everything/renamed/{renamed}Z&\x12$/v1/everything/timestamp/{timestamp}Z$\x12\"/v1/everything/duration/{duration}Z(\x12&/v1/everything/wrapper/{int64_wrapper}Z\"\x12 /v1/{string_value=things/*}/echoZ!\x12\x1f/v1/{string_value=tree/**}:deepZ\x18:\x01*\"\x13/v1/everything:echoZ,:\x05inner\"#/v1/everything/{string_value}:inner\x12\x0e/v1/everything0\x01\x12m\n" +
 	"\n" +
@@ -368,8 +368,8 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x06Update\x12\x1d.kitchensink.v1.UpdateRequest\x1a\x1d.kitchensink.v1.UpdateRequest\"V\x82\xd3\xe4\x93\x02P:\x04itemZ':\x04item2\x1f/v1/{item.string_value=items/*}\x1a\x1f/v1/{item.string_value=items/*}\x12^\n" +
 	"\x06Delete\x12\x1a.kitchensink.v1.Everything\x1a\x16.google.protobuf.Empty\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/items/{string_value}\x12w\n" +
 	"\x06Search\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"5\x82\xd3\xe4\x93\x02/:\x01*Z\x15:\x01*\"\x10/v1/items:searchB\x13\n" +
-	"\x06SEARCH\x12\t/v1/items\x12\xfd\x01\n" +
-	"\x04Pick\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xbc\x01\x82\xd3\xe4\x93\x02\xb5\x01Z1b\x0erepeated_color\x12\x1f/v1/items/{string_value}/colorsZ-b\vint64_value\x12\x1e/v1/items/{string_value}/countZ*b\ttimestamp\x12\x1d/v1/items/{string_value}/timeb\x05inner\x12\x1e/v1/items/{string_value}/inner\x12?\n" +
+	"\x06SEARCH\x12\t/v1/items\x12\xa8\x02\n" +
+	"\x04Pick\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xe7\x01\x82\xd3\xe4\x93\x02\xe0\x01Z1b\x0erepeated_color\x12\x1f/v1/items/{string_value}/colorsZ-b\vint64_value\x12\x1e/v1/items/{string_value}/countZ*b\ttimestamp\x12\x1d/v1/items/{string_value}/timeZ):\x01*b\x0erepeated_color\"\x14/v1/items:pickColorsb\x05inner\x12\x1e/v1/items/{string_value}/inner\x12?\n" +
 	"\x05Touch\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\x12X\n" +
 	"\x06Answer\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/answer\x128\n" +

@@ -1786,6 +1786,33 @@ func local_request_KitchenSink_Pick_3(ctx context.Context, marshaler runtime.Mar
 	return msg, metadata, err
 }
 
+func request_KitchenSink_Pick_4(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq Everything
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.Pick(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_KitchenSink_Pick_4(ctx context.Context, marshaler runtime.Marshaler, server KitchenSinkServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq Everything
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.Pick(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_KitchenSink_Answer_0(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq EmitRequest
@@ -2288,6 +2315,26 @@ func RegisterKitchenSinkHandlerServer(ctx context.Context, mux *runtime.ServeMux
 			return
 		}
 		forward_KitchenSink_Pick_3(annotatedContext, mux, outboundMarshaler, w, req, response_KitchenSink_Pick_3{resp.(*Everything)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_KitchenSink_Pick_4, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/Pick", runtime.WithHTTPPathPattern("/v1/items:pickColors"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_KitchenSink_Pick_4(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KitchenSink_Pick_4(annotatedContext, mux, outboundMarshaler, w, req, response_KitchenSink_Pick_4{resp.(*Everything)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_KitchenSink_Answer_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -3114,6 +3161,23 @@ func RegisterKitchenSinkHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_KitchenSink_Pick_3(annotatedContext, mux, outboundMarshaler, w, req, response_KitchenSink_Pick_3{resp.(*Everything)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_KitchenSink_Pick_4, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/Pick", runtime.WithHTTPPathPattern("/v1/items:pickColors"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_KitchenSink_Pick_4(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KitchenSink_Pick_4(annotatedContext, mux, outboundMarshaler, w, req, response_KitchenSink_Pick_4{resp.(*Everything)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_KitchenSink_Answer_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -3170,6 +3234,15 @@ func (m response_KitchenSink_Pick_3) XXX_ResponseBody() interface{} {
 	return response.Timestamp
 }
 
+type response_KitchenSink_Pick_4 struct {
+	*Everything
+}
+
+func (m response_KitchenSink_Pick_4) XXX_ResponseBody() interface{} {
+	response := m.Everything
+	return response.RepeatedColor
+}
+
 var (
 	pattern_KitchenSink_Echo_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "everything"}, ""))
 	pattern_KitchenSink_Echo_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "everything", "double", "double_value"}, ""))
@@ -3216,6 +3289,7 @@ var (
 	pattern_KitchenSink_Pick_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "items", "string_value", "colors"}, ""))
 	pattern_KitchenSink_Pick_2       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "items", "string_value", "count"}, ""))
 	pattern_KitchenSink_Pick_3       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "items", "string_value", "time"}, ""))
+	pattern_KitchenSink_Pick_4       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "items"}, "pickColors"))
 	pattern_KitchenSink_Answer_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "answer"}, ""))
 )
 
@@ -3265,5 +3339,6 @@ var (
 	forward_KitchenSink_Pick_1       = runtime.ForwardResponseMessage
 	forward_KitchenSink_Pick_2       = runtime.ForwardResponseMessage
 	forward_KitchenSink_Pick_3       = runtime.ForwardResponseMessage
+	forward_KitchenSink_Pick_4       = runtime.ForwardResponseMessage
 	forward_KitchenSink_Answer_0     = runtime.ForwardResponseMessage
 )

@@ -77,8 +77,8 @@ type KitchenSinkClient interface {
 	// a path with a custom verb.
 	Search(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
 	// Pick answers with the request, of which each binding's response body
-	// is one field: a message, a repeated enum, a 64-bit integer and a
-	// well-known type.
+	// is one field: a message, a repeated enum (also from a POST whose body
+	// is the request), a 64-bit integer and a well-known type.
 	Pick(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
 	// Touch answers with the request. It has no HTTP rule: it is served at
 	// the default route, POST /kitchensink.v1.KitchenSink/Touch.
@@ -361,8 +361,8 @@ type KitchenSinkServer interface {
 	// a path with a custom verb.
 	Search(context.Context, *Everything) (*Everything, error)
 	// Pick answers with the request, of which each binding's response body
-	// is one field: a message, a repeated enum, a 64-bit integer and a
-	// well-known type.
+	// is one field: a message, a repeated enum (also from a POST whose body
+	// is the request), a 64-bit integer and a well-known type.
 	Pick(context.Context, *Everything) (*Everything, error)
 	// Touch answers with the request. It has no HTTP rule: it is served at
 	// the default route, POST /kitchensink.v1.KitchenSink/Touch.
