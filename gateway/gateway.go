@@ -145,6 +145,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	if err := g.Register(g.mux); err != nil {
 		return nil, err
 	}
+	if err := g.serveOpenAPI(); err != nil {
+		return nil, err
+	}
 	if err := g.setupOps(conn); err != nil {
 		return nil, err
 	}

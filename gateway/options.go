@@ -50,6 +50,9 @@ type config struct {
 	ignoreUnknownParams bool
 	ops                 opsConfig
 	unary               unaryConfig
+	// openAPIPath, when set, serves the OpenAPI document there.
+	openAPIPath string
+	openAPIInfo OpenAPIInfo
 }
 
 func defaultConfig() config {

@@ -14,6 +14,8 @@ type command struct {
 	cfg         *config.Config
 	version     bool
 	printConfig bool
+	// printOpenAPI prints the OpenAPI description of the routes.
+	printOpenAPI bool
 }
 
 // errUsage marks errors in the command line or the configuration; they
@@ -21,6 +23,7 @@ type command struct {
 var errUsage = errors.New("usage")
 
 // newFlagSet returns the command's flags: --version, --print-config,
+// --print-openapi,
 // --config and one flag per configuration setting.
 func newFlagSet(stderr io.Writer) (*flag.FlagSet, *config.Loader, *command) {
 	cmd := &command{}
@@ -35,6 +38,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *config.Loader, *command) {
 	}
 	fs.BoolVar(&cmd.version, "version", false, "print the version and build information, and exit")
 	fs.BoolVar(&cmd.printConfig, "print-config", false, "print the effective configuration and the route table, and exit")
+	fs.BoolVar(&cmd.printOpenAPI, "print-openapi", false, "print the OpenAPI 3.2 description of the routes (JSON), and exit")
 	return fs, config.NewLoader(fs), cmd
 }
 

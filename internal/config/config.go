@@ -26,6 +26,7 @@ type Config struct {
 	Streams     Streams   `yaml:"streams"`
 	Unary       Unary     `yaml:"unary"`
 	Browser     Browser   `yaml:"browser"`
+	OpenAPI     OpenAPI   `yaml:"openapi"`
 	Backends    []Backend `yaml:"backends"`
 }
 
@@ -107,6 +108,21 @@ type Browser struct {
 	UnknownQueryParams bool          `yaml:"allow_unknown_query_params"`
 }
 
+// OpenAPI configures the OpenAPI 3.2 description of the routes,
+// /openapi.json.
+type OpenAPI struct {
+	// Enabled serves it beside /healthz and /metrics: on the admin
+	// listener, or on the main one without an admin listener.
+	Enabled bool `yaml:"enabled"`
+	// OnListen serves it on the main listener as well, when there is an
+	// admin listener.
+	OnListen bool   `yaml:"on_listen"`
+	Title    string `yaml:"title"`
+	Version  string `yaml:"version"`
+	// Servers are the API's base URLs (default: the listen address).
+	Servers []string `yaml:"servers"`
+}
+
 // Backend is one gRPC backend whose server-streaming (and unary) methods
 // are served.
 type Backend struct {
@@ -174,6 +190,7 @@ func Default() Config {
 			Enabled: true,
 		},
 		Tracing: Tracing{Exporter: "none", SampleRatio: 1, ServiceName: "ssegw"},
+		OpenAPI: OpenAPI{Enabled: true},
 		Drain:   Drain{Timeout: 20 * time.Second, Retry: time.Second},
 		Limits: Limits{
 			MaxStreams:        10_000,

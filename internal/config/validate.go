@@ -49,6 +49,11 @@ func (c *loaded) validate() error {
 			return c.errorf("tracing.endpoint", "must be a URL such as http://collector:4317, not %q", e)
 		}
 	}
+	for _, server := range cfg.OpenAPI.Servers {
+		if u, err := url.Parse(server); err != nil || !(u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") || u.Scheme == "" && strings.HasPrefix(u.Path, "/")) {
+			return c.errorf("openapi.servers", "must hold URLs such as https://api.example.com or paths such as /api, not %q", server)
+		}
+	}
 	positive := map[string]int64{
 		"drain.timeout":              int64(cfg.Drain.Timeout),
 		"drain.retry":                int64(cfg.Drain.Retry),
