@@ -119,7 +119,7 @@ func ExampleGateway_Register() {
 	// POST /v1/{name=streams/*}/events:watch false
 	// GET /examples.demo.v1.DemoService/Fail false
 	// POST /v1/orders true
-	// GET /v1/{name=orders/*}/events false
+	// GET /v1/{name=orders/*}/updates false
 }
 
 // On shutdown, Drain tells every open stream to reconnect: each gets a
@@ -207,7 +207,7 @@ func ExampleJoin() {
 				Pattern: &annotations.HttpRule_Post{Post: "/replay/orders"}, Body: "*",
 			}),
 			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.WatchOrder", &annotations.HttpRule{
-				Pattern: &annotations.HttpRule_Get{Get: "/replay/{name=orders/*}/events"},
+				Pattern: &annotations.HttpRule_Get{Get: "/replay/{name=orders/*}/updates"},
 			}),
 		}},
 	} {

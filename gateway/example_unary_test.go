@@ -83,5 +83,5 @@ func ExampleWithoutUnary() {
 	// GET /v1/{name=streams/*}/events false
 	// POST /v1/{name=streams/*}/events:watch false
 	// GET /examples.demo.v1.DemoService/Fail false
-	// GET /v1/{name=orders/*}/events false
+	// GET /v1/{name=orders/*}/updates false
 }

@@ -219,7 +219,7 @@ func TestSeveralBackendsInOneGateway(t *testing.T) {
 		"      examples.demo.v1.DemoService.Sequence: {get: '/replay/{name=streams/*}'}\n" +
 		"      examples.demo.v1.DemoService.Fail: {get: '/replay/fail'}\n" +
 		"      examples.demo.v1.DemoService.PlaceOrder: {post: '/replay/orders'}\n" +
-		"      examples.demo.v1.DemoService.WatchOrder: {get: '/replay/{name=orders/*}/events'}\n"
+		"      examples.demo.v1.DemoService.WatchOrder: {get: '/replay/{name=orders/*}/updates'}\n"
 	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -973,7 +973,7 @@ const file_examples_demo_v1_demo_proto_rawDesc = "" +
 	"\bACCEPTED\x10\x02\x12\x14\n" +
 	"\x10PARTIALLY_FILLED\x10\x03\x12\n" +
 	"\n" +
-	"\x06FILLED\x10\x042\xf1\x04\n" +
+	"\x06FILLED\x10\x042\xf2\x04\n" +
 	"\vDemoService\x12o\n" +
 	"\x05Ticks\x12\x1e.examples.demo.v1.TicksRequest\x1a\x16.examples.demo.v1.Tick\",ڣ\x19\x06\n" +
 	"\x04tick\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/symbols/{symbol}/ticks0\x01\x12\xb1\x01\n" +
@@ -981,10 +981,10 @@ const file_examples_demo_v1_demo_proto_rawDesc = "" +
 	"\x04Fail\x12\x1d.examples.demo.v1.FailRequest\x1a\x1e.examples.demo.v1.FailResponse0\x01\x12a\n" +
 	"\n" +
 	"PlaceOrder\x12#.examples.demo.v1.PlaceOrderRequest\x1a\x17.examples.demo.v1.Order\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
-	"/v1/orders\x12\x90\x01\n" +
+	"/v1/orders\x12\x91\x01\n" +
 	"\n" +
-	"WatchOrder\x12#.examples.demo.v1.WatchOrderRequest\x1a\x1c.examples.demo.v1.OrderEvent\"=ڣ\x19\x17\n" +
-	"\x05order\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=orders/*}/events0\x01B4Z2github.com/ssegw/ssegw/gen/examples/demo/v1;demov1b\x06proto3"
+	"WatchOrder\x12#.examples.demo.v1.WatchOrderRequest\x1a\x1c.examples.demo.v1.OrderEvent\">ڣ\x19\x17\n" +
+	"\x05order\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=orders/*}/updates0\x01B4Z2github.com/ssegw/ssegw/gen/examples/demo/v1;demov1b\x06proto3"
 
 var (
 	file_examples_demo_v1_demo_proto_rawDescOnce sync.Once

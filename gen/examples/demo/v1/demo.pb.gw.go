@@ -370,7 +370,7 @@ func RegisterDemoServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/examples.demo.v1.DemoService/WatchOrder", runtime.WithHTTPPathPattern("/v1/{name=orders/*}/events"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/examples.demo.v1.DemoService/WatchOrder", runtime.WithHTTPPathPattern("/v1/{name=orders/*}/updates"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -391,7 +391,7 @@ var (
 	pattern_DemoService_Sequence_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "streams", "name", "events"}, ""))
 	pattern_DemoService_Sequence_1   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "streams", "name", "events"}, "watch"))
 	pattern_DemoService_PlaceOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "orders"}, ""))
-	pattern_DemoService_WatchOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "orders", "name", "events"}, ""))
+	pattern_DemoService_WatchOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "orders", "name", "updates"}, ""))
 )
 
 var (
