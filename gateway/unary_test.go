@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/ssegw/ssegw/gateway"
 	"github.com/ssegw/ssegw/internal/kitchensink"
+	"github.com/ssegw/ssegw/internal/openapi/openapitest"
 )
 
 // unaryCase is one HTTP request for a unary method of the kitchen-sink
@@ -234,4 +237,71 @@ func TestUnaryMarshalOptions(t *testing.T) {
 	if whole["string_value"] != "abc" || whole["int64_value"] != "5" || whole["color"] != float64(3) || whole["bool_value"] != false {
 		t.Errorf("response %s: want proto names, enum numbers and unpopulated fields", resp.body)
 	}
+}
+
+// TestUnaryAnswersMatchTheOpenAPIDocument: every answer of the unary
+// table, whole messages and response_body fields alike, is valid by the
+// 200 response schema of its operation in the gateway's OpenAPI document.
+func TestUnaryAnswersMatchTheOpenAPIDocument(t *testing.T) {
+	srv, conn := startKitchenSink(t)
+	gw := newGateway(t, conn)
+	base := serveHTTP(t, gw)
+	raw, err := gw.OpenAPI(gateway.OpenAPIInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapitest.New(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variable := regexp.MustCompile(`\{([^}=]+)=[^}]*\}`)
+	pointer := strings.NewReplacer("~", "~0", "/", "~1")
+	routes := gw.Routes()
+	for _, tc := range unaryCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var header http.Header
+			if tc.body != "" {
+				header = jsonHeader()
+			}
+			before := len(srv.Backend.Calls())
+			resp := callUnary(t, tc.method, base+tc.target, header, tc.body)
+			if resp.status != http.StatusOK || len(srv.Backend.Calls()) != before+1 {
+				t.Fatalf("status %d: %s", resp.status, resp.body)
+			}
+			// The route that served it: the one of this HTTP method whose
+			// template matches the path.
+			path := strings.SplitN(tc.target, "?", 2)[0]
+			var op string
+			for _, rt := range routes {
+				if rt.HTTPMethod == tc.method && templateMatches(rt.Path, path) {
+					p := "/paths/" + pointer.Replace(variable.ReplaceAllString(rt.Path, "{$1}"))
+					switch tc.method {
+					case "GET", "PUT", "POST", "DELETE", "PATCH":
+						op = p + "/" + strings.ToLower(tc.method)
+					default:
+						op = p + "/additionalOperations/" + tc.method
+					}
+				}
+			}
+			if op == "" {
+				t.Fatalf("no route for %s %s", tc.method, path)
+			}
+			s, err := doc.Schema(op + "/responses/200/content/application~1json/schema")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := openapitest.Validate(s, resp.body); err != nil {
+				t.Errorf("answer %s is not valid by %s: %v", resp.body, op, err)
+			}
+		})
+	}
+}
+
+// templateMatches reports whether a path matches a path template, as far
+// as the kitchen-sink's templates need: literals, single-segment
+// variables, and "items/*" variables.
+func templateMatches(tmpl, path string) bool {
+	tmpl = regexp.MustCompile(`\{[^}=]+=items/\*\}`).ReplaceAllString(tmpl, "items/[^/]+")
+	tmpl = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(tmpl, "[^/]+")
+	return regexp.MustCompile("^" + strings.NewReplacer(":", `\:`).Replace(tmpl) + "$").MatchString(path)
 }
