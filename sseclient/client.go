@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 
+	"github.com/ssegw/ssegw/internal/pbjson"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -12,7 +13,8 @@ import (
 // server address and the default options of its streams. A Client is safe
 // for concurrent use; it owns no goroutines and needs no closing.
 type Client struct {
-	cfg config
+	cfg   config
+	plans *pbjson.DecodePlans // how to decode each message type, compiled once
 }
 
 // New returns a Client for the server at baseURL, such as
@@ -26,7 +28,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, plans: pbjson.NewDecodePlans()}, nil
 }
 
 // newConfig applies opts to the defaults and the parsed base URL.
