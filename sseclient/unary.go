@@ -18,6 +18,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Invoke calls a unary method through the gateway's JSON route for it
@@ -67,7 +69,7 @@ func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts 
 	if err != nil {
 		return err
 	}
-	u := unaryCall{cfg: &cfg, method: method, plan: plan, resolver: resolver}
+	u := unaryCall{cfg: &cfg, method: method, plan: plan, resolver: resolver, plans: c.plans}
 	header, trailer, err := u.do(ctx, out)
 	for _, p := range headerAddrs {
 		*p = header.Copy()
@@ -84,6 +86,7 @@ type unaryCall struct {
 	method   string
 	plan     unaryPlan
 	resolver typeResolver
+	plans    *pbjson.DecodePlans
 }
 
 // do makes the HTTP request and decodes its answer into out. It returns
@@ -148,7 +151,7 @@ func (u *unaryCall) do(ctx context.Context, out proto.Message) (header, trailer 
 	if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
 		return header, trailer, status.Errorf(codes.Internal, "sseclient: %s %s: the answer's content type %q is not JSON", u.plan.method, url, ct)
 	}
-	if err := decodeUnary(data, out, u.plan.responseBody, u.resolver); err != nil {
+	if err := decodeUnary(data, out, u.plan.responseBody, u.resolver, u.plans); err != nil {
 		return header, trailer, status.Errorf(codes.Internal, "sseclient: %s: decoding the answer as %s: %v", u.method, out.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return header, trailer, nil
@@ -157,8 +160,9 @@ func (u *unaryCall) do(ctx context.Context, out proto.Message) (header, trailer 
 // decodeUnary decodes the JSON answer of a unary call into msg: the whole
 // message, or, for a route with a response_body, that field of it. It is
 // where every unary answer is decoded, as protojson that ignores unknown
-// fields, so that a newer server does not break an older client.
-func decodeUnary(data []byte, msg proto.Message, field protoreflect.FieldDescriptor, resolver typeResolver) error {
+// fields (so that a newer server does not break an older client), by the
+// decoding plans kept in plans, as events are.
+func decodeUnary(data []byte, msg proto.Message, field protoreflect.FieldDescriptor, resolver typeResolver, plans *pbjson.DecodePlans) error {
 	if field != nil {
 		// The field's value as the member of its message.
 		wrapped := make([]byte, 0, len(data)+len(field.JSONName())+5)
@@ -166,7 +170,7 @@ func decodeUnary(data []byte, msg proto.Message, field protoreflect.FieldDescrip
 		wrapped = append(append(wrapped, bytes.TrimSpace(data)...), '}')
 		data = wrapped
 	}
-	return protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: resolver}.Unmarshal(data, msg)
+	return pbjson.NewDecoder(protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: resolver}, plans).Unmarshal(data, msg)
 }
 
 // encodeTimeout writes a Grpc-Timeout header value as gRPC does: the
