@@ -37,6 +37,9 @@ type unaryParityCase struct {
 	difference           string
 	grpcGatewayStatus    int  // with a difference
 	defaults             bool // sent to ssegw with its default marshal options
+	// codeOnly compares the codes of failures, not their messages, which
+	// depend on which side of the connection a deadline ends first.
+	codeOnly bool
 }
 
 // Intended differences of unary methods, as the README lists them.
@@ -78,7 +81,7 @@ var unaryParityCases = []unaryParityCase{
 	{name: "PERMISSION_DENIED", method: "POST", target: "/v1/answer", body: `{"failCode":7,"failMessage":"no"}`, status: 403},
 	{name: "UNAVAILABLE", method: "POST", target: "/v1/answer", body: `{"failCode":14,"failMessage":"later"}`, status: 503},
 	{name: "UNAUTHENTICATED", method: "POST", target: "/v1/answer", body: `{"failCode":16,"failMessage":"who"}`, status: 401},
-	{name: "a deadline from Grpc-Timeout", method: "POST", target: "/v1/answer", body: `{"delay":"20s"}`, header: http.Header{"Grpc-Timeout": {"100m"}}, status: 504},
+	{name: "a deadline from Grpc-Timeout", method: "POST", target: "/v1/answer", body: `{"delay":"20s"}`, header: http.Header{"Grpc-Timeout": {"100m"}}, status: 504, codeOnly: true},
 	{name: "a zero Grpc-Timeout", method: "POST", target: "/v1/answer", body: `{"delay":"0.001s"}`, header: http.Header{"Grpc-Timeout": {"0S"}}},
 
 	// Malformed requests: the same status.
@@ -188,7 +191,7 @@ func TestUnaryParityWithGrpcGateway(t *testing.T) {
 					t.Errorf("Content-Type %q", ct)
 				}
 			}
-			if want == http.StatusOK || gg.call != nil {
+			if want == http.StatusOK || (gg.call != nil && !tc.codeOnly) {
 				if !sameJSON(gg.body, sg.body) {
 					t.Errorf("answers differ:\n  grpc-gateway %s\n  ssegw        %s", gg.body, sg.body)
 				}
