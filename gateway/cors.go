@@ -14,7 +14,9 @@ import (
 )
 
 // CORS is the policy for pages on other origins that open streams, with
-// EventSource or fetch. The zero value allows no other origin.
+// EventSource or fetch, or call unary methods. The zero value allows no
+// other origin. A preflight may ask for GET, POST and the HTTP methods of
+// the gateway's unary routes (PUT, DELETE, PATCH, custom methods).
 //
 // A request from an origin that is not allowed gets no CORS headers, so the
 // browser refuses it; the gateway answers it with 403 without calling the
@@ -61,6 +63,7 @@ type corsPolicy struct {
 	headers     []string // lower case
 	exposed     string
 	maxAge      string
+	methods     []string // allowed in a preflight: GET, POST and those of the routes
 }
 
 func newCORSPolicy(c CORS) (*corsPolicy, error) {
@@ -112,7 +115,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	var requested []string
 	if preflight {
 		method := r.Header.Get("Access-Control-Request-Method")
-		if method != http.MethodGet && method != http.MethodPost {
+		if !slices.Contains(p.methods, method) && method != http.MethodGet && method != http.MethodPost {
 			refuse(w, status.Errorf(codes.PermissionDenied, "method %s is not allowed across origins", method))
 			return true
 		}
@@ -145,7 +148,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 		}
 		return false
 	}
-	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Allow-Methods", p.allowMethods())
 	if len(requested) > 0 {
 		h.Set("Access-Control-Allow-Headers", strings.Join(requested, ", "))
 	}
@@ -163,4 +166,25 @@ func sameOrigin(r *http.Request, origin string) bool {
 		scheme = "https"
 	}
 	return strings.EqualFold(origin, scheme+"://"+r.Host)
+}
+
+// withMethods returns a copy of p that allows, in a preflight, the HTTP
+// methods of routes besides GET and POST.
+func (p *corsPolicy) withMethods(routes []*route) *corsPolicy {
+	c := *p
+	c.methods = []string{http.MethodGet, http.MethodPost}
+	for _, rt := range routes {
+		if !slices.Contains(c.methods, rt.HTTPMethod) {
+			c.methods = append(c.methods, rt.HTTPMethod)
+		}
+	}
+	return &c
+}
+
+// allowMethods is the value of Access-Control-Allow-Methods.
+func (p *corsPolicy) allowMethods() string {
+	if len(p.methods) == 0 {
+		return "GET, POST"
+	}
+	return strings.Join(p.methods, ", ")
 }

@@ -18,8 +18,8 @@ import (
 )
 
 // Gateway serves the server-streaming methods of a gRPC backend as SSE
-// routes. It is an http.Handler; its routes can also be added to an
-// existing grpc-gateway ServeMux with Register.
+// routes, and its unary methods as JSON. It is an http.Handler; its routes
+// can also be added to an existing grpc-gateway ServeMux with Register.
 type Gateway struct {
 	conn            grpc.ClientConnInterface
 	cfg             config
@@ -45,8 +45,9 @@ type Gateway struct {
 // New builds a Gateway for the backend reached through conn. It finds the
 // backend's services with the configured descriptor source (server
 // reflection by default, which may call the backend within ctx) and maps
-// each server-streaming method to its routes. Unary and client-streaming
-// methods are not served.
+// each server-streaming method, and each unary method unless
+// WithoutUnary, to its routes. Client-streaming and bidirectional methods
+// are not served.
 func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*Gateway, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -106,7 +107,21 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	for _, sd := range services {
 		for i := range sd.Methods().Len() {
 			md := sd.Methods().Get(i)
-			if !md.IsStreamingServer() || md.IsStreamingClient() {
+			switch {
+			case md.IsStreamingClient():
+				cfg.logger.Debug("not serving a client-streaming or bidirectional method", "method", md.FullName())
+				continue
+			case !md.IsStreamingServer():
+				if cfg.unary.off {
+					continue
+				}
+				um := newUnaryMethod(md)
+				g.setEncoder(um)
+				routes, err := unaryRoutesOf(um, cfg.httpRuleOf(md), cfg.requestOptions(resolver))
+				if err != nil {
+					return nil, fmt.Errorf("gateway: %w", err)
+				}
+				g.routes = append(g.routes, routes...)
 				continue
 			}
 			m, err := newMethod(md, cfg.streamOptions(md), &cfg)
@@ -122,7 +137,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		}
 	}
 	for name := range cfg.methodOptions {
-		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
+		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return !rt.Unary && rt.method.desc.FullName() == name }) {
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
 	}
@@ -131,6 +146,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	}
 	if g.allow, err = newAllowIndex(g.routes); err != nil {
 		return nil, err
+	}
+	if g.cors != nil {
+		g.cors = g.cors.withMethods(g.routes)
 	}
 	g.mux = runtime.NewServeMux(
 		runtime.WithErrorHandler(g.muxErrorHandler),
@@ -167,11 +185,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Register, so that preflight requests are answered. Without a policy it
 // returns next.
 func (g *Gateway) Wrap(next http.Handler) http.Handler {
-	if g.cors == nil {
+	return g.wrap(next, g.cors)
+}
+
+// wrap applies the CORS policy cors, if any, in front of next.
+func (g *Gateway) wrap(next http.Handler, cors *corsPolicy) http.Handler {
+	if cors == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.cors.handle(w, r, g.writeStatus) {
+		if cors.handle(w, r, g.writeStatus) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -182,12 +205,15 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 // beside grpc-gateway's REST routes on one mux.
 func (g *Gateway) Register(mux *runtime.ServeMux) error {
 	for _, rt := range g.routes {
+		serve := g.serve
+		switch {
+		case rt.Unary:
+			serve = g.serveUnary
+		case rt.method.share != nil:
+			serve = g.serveShared
+		}
 		err := mux.HandlePath(rt.HTTPMethod, rt.Path, func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-			if rt.method.share != nil {
-				g.serveShared(rt, w, r, pathParams)
-				return
-			}
-			g.serve(rt, w, r, pathParams)
+			serve(rt, w, r, pathParams)
 		})
 		if err != nil {
 			return fmt.Errorf("gateway: route %s %s for %s: %w", rt.HTTPMethod, rt.Path, rt.GRPCMethod, err)

@@ -17,7 +17,7 @@ import (
 )
 
 // Limiter bounds the number of concurrent streams, in total and per client
-// address. One Limiter can be shared by several gateways (one per backend)
+// address. Unary calls, which end by themselves, are not counted. One Limiter can be shared by several gateways (one per backend)
 // served on one listener, with WithLimiter. A Limiter is safe for
 // concurrent use.
 type Limiter struct {

@@ -289,13 +289,15 @@ func (sr *streamRecord) end() {
 	duration := time.Since(sr.start)
 
 	if m := sr.m; m != nil {
-		if sr.committed {
-			m.open.Dec()
-		}
-		m.duration.Observe(duration.Seconds())
+		// Counted as ended before it stops counting as open, so that a
+		// scrape never misses it in both.
 		m.ends.WithLabelValues(sr.reason.String(), sr.code.String()).Inc()
 		if sr.reason == reasonSlowConsumer {
 			m.slow.Inc()
+		}
+		m.duration.Observe(duration.Seconds())
+		if sr.committed {
+			m.open.Dec()
 		}
 	}
 

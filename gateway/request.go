@@ -58,11 +58,11 @@ func (g *Gateway) buildRequest(rt *route, r *http.Request, pathParams map[string
 
 // routeBody reads the body of a request for rt before its stream is
 // admitted (see readBody), and returns it when rt takes one: the JSON body
-// of a POST route with a body field. Any other body is read and dropped,
+// of a route with a body field, on any HTTP method but GET. Any other body is read and dropped,
 // so that none is left half-read on the connection. Errors are
 // *bodyError.
 func (g *Gateway) routeBody(rt *route, w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	takes := r.Method == http.MethodPost && rt.Body != ""
+	takes := r.Method != http.MethodGet && rt.Body != ""
 	if takes {
 		if err := jsonContentType(r); err != nil {
 			return nil, abandonBody(http.NewResponseController(w), &bodyError{reasonRefused, err})

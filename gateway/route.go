@@ -18,18 +18,25 @@ import (
 
 // Route is one HTTP route of a Gateway.
 type Route struct {
-	// HTTPMethod is GET or POST.
+	// HTTPMethod is GET or POST for a stream; for a unary method also PUT,
+	// DELETE, PATCH, or the method of a custom rule.
 	HTTPMethod string
 	// Path is the path template, as in a google.api.http rule.
 	Path string
-	// Body is the request field the POST body fills ("*" for the whole
+	// Body is the request field the request body fills ("*" for the whole
 	// request), or empty.
 	Body string
+	// ResponseBody is the response field whose value is the response body
+	// of a unary route, or empty for the whole response.
+	ResponseBody string
 	// GRPCMethod is the full method name, "/package.Service/Method".
 	GRPCMethod string
+	// Unary is true for a unary method, served as JSON, and false for a
+	// server-streaming method, served as SSE.
+	Unary bool
 }
 
-// method is a server-streaming method the gateway serves.
+// method is a server-streaming or unary method the gateway serves.
 type method struct {
 	desc           protoreflect.MethodDescriptor
 	fullName       string // "/package.Service/Method"
@@ -53,6 +60,11 @@ type route struct {
 	request *httprequest.Builder
 	// metrics are the route's metrics; nil without WithMetrics.
 	metrics *routeMetrics
+	// responseBody is the field of a unary response that is the response
+	// body; nil for the whole message.
+	responseBody protoreflect.FieldDescriptor
+	// unaryMetrics are a unary route's metrics; nil without WithMetrics.
+	unaryMetrics *unaryRouteMetrics
 }
 
 func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cfg *config) (*method, error) {
@@ -159,7 +171,7 @@ func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger, ro htt
 var templateVariable = regexp.MustCompile(`\{([^}=]+)`)
 
 func newRoute(m *method, verb, path, body string, ro httprequest.Options) (*route, error) {
-	binding := httprequest.Binding{Body: body}
+	binding := httprequest.Binding{Body: body, MaskFromBody: verb == http.MethodPatch}
 	for _, match := range templateVariable.FindAllStringSubmatch(path, -1) {
 		binding.PathVariables = append(binding.PathVariables, strings.TrimSpace(match[1]))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -197,17 +198,27 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	if br.UnknownQueryParams {
 		opts = append(opts, gateway.WithUnknownQueryParams())
 	}
+	if !cfg.Unary.Enabled {
+		opts = append(opts, gateway.WithoutUnary())
+	}
+	if cfg.Unary.Timeout > 0 {
+		opts = append(opts, gateway.WithUnaryTimeout(cfg.Unary.Timeout))
+	}
 	for name, m := range b.Methods {
 		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
 		if m.Heartbeat > 0 {
 			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
 		}
-		opts = append(opts, gateway.WithMethodOptions(name, so))
+		if proto.Size(so) > 0 {
+			// Stream options only: a unary method's override names its
+			// route alone.
+			opts = append(opts, gateway.WithMethodOptions(name, so))
+		}
 		if m.Share != nil {
 			opts = append(opts, gateway.WithSharing(name, sharing(m.Share)))
 		}
-		if m.Get != "" || m.Post != "" {
-			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
+		if rule := httpRule(m); rule != nil {
+			opts = append(opts, gateway.WithMethodHTTPRule(name, rule))
 		}
 	}
 	return opts, nil
@@ -228,21 +239,44 @@ func sharing(s *config.Share) *ssegwv1.Sharing {
 	return out
 }
 
-// httpRule is the google.api.http rule of a method override: its GET path,
-// and its POST path as an additional binding (or the rule, without GET).
+// httpRule is the google.api.http rule of a method override, or nil when
+// it names no route: its routes in the order get, post, put, delete,
+// patch, the first as the rule and the others as additional bindings.
+// The body (default "*") goes with post, put and patch; the
+// response_body with every route.
 func httpRule(m config.Method) *annotations.HttpRule {
-	post := &annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: m.Post}, Body: m.Body}
-	if post.Body == "" {
-		post.Body = "*"
+	var rules []*annotations.HttpRule
+	for _, r := range []struct {
+		path    string
+		pattern func(string) *annotations.HttpRule
+	}{
+		{m.Get, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: p}}
+		}},
+		{m.Post, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+		{m.Put, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Put{Put: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+		{m.Delete, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Delete{Delete: p}}
+		}},
+		{m.Patch, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Patch{Patch: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+	} {
+		if r.path != "" {
+			rule := r.pattern(r.path)
+			rule.ResponseBody = m.ResponseBody
+			rules = append(rules, rule)
+		}
 	}
-	if m.Get == "" {
-		return post
+	if len(rules) == 0 {
+		return nil
 	}
-	rule := &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: m.Get}}
-	if m.Post != "" {
-		rule.AdditionalBindings = []*annotations.HttpRule{post}
-	}
-	return rule
+	rules[0].AdditionalBindings = rules[1:]
+	return rules[0]
 }
 
 // errNotReady is the readiness failure while the routes are not known.

@@ -311,7 +311,11 @@ func checkAdminPaths(cfg *config.Config, gws []*gateway.Gateway) error {
 func printRoutes(w io.Writer, backends []*backend, gws []*gateway.Gateway, indent string) {
 	for i, gw := range gws {
 		for _, rt := range gw.Routes() {
-			fmt.Fprintf(w, "%s%-4s %s  ->  %s  (backend %s)\n", indent, rt.HTTPMethod, rt.Path, rt.GRPCMethod, backends[i].cfg.Name)
+			kind := ""
+			if rt.Unary {
+				kind = "unary, "
+			}
+			fmt.Fprintf(w, "%s%-4s %s  ->  %s  (%sbackend %s)\n", indent, rt.HTTPMethod, rt.Path, rt.GRPCMethod, kind, backends[i].cfg.Name)
 		}
 	}
 }

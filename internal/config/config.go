@@ -24,6 +24,7 @@ type Config struct {
 	Drain       Drain     `yaml:"drain"`
 	Limits      Limits    `yaml:"limits"`
 	Streams     Streams   `yaml:"streams"`
+	Unary       Unary     `yaml:"unary"`
 	Browser     Browser   `yaml:"browser"`
 	OpenAPI     OpenAPI   `yaml:"openapi"`
 	Backends    []Backend `yaml:"backends"`
@@ -89,6 +90,12 @@ type Streams struct {
 	ForwardMetadata []string      `yaml:"forward_metadata"`
 }
 
+// Unary are the settings of unary methods, served as JSON.
+type Unary struct {
+	Enabled bool          `yaml:"enabled"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
 // Browser holds the settings for pages that open streams: CORS, cookies,
 // access tokens in the query and compression.
 type Browser struct {
@@ -118,7 +125,8 @@ type OpenAPI struct {
 	Servers []string `yaml:"servers"`
 }
 
-// Backend is one gRPC backend whose server-streaming methods are served.
+// Backend is one gRPC backend whose server-streaming (and unary) methods
+// are served.
 type Backend struct {
 	Name             string            `yaml:"name"`
 	Target           string            `yaml:"target"`
@@ -156,11 +164,17 @@ func (t BackendTLS) On() bool {
 }
 
 // Method overrides how one method, keyed by its full name
-// ("pkg.Service.Method"), is served.
+// ("pkg.Service.Method"), is served: its routes, and for a stream its
+// events. Put, Delete and Patch are for unary methods, as is
+// ResponseBody.
 type Method struct {
 	Get            string        `yaml:"get"`
 	Post           string        `yaml:"post"`
+	Put            string        `yaml:"put"`
+	Delete         string        `yaml:"delete"`
+	Patch          string        `yaml:"patch"`
 	Body           string        `yaml:"body"`
+	ResponseBody   string        `yaml:"response_body"`
 	Event          string        `yaml:"event"`
 	IDField        string        `yaml:"id_field"`
 	ResumeField    string        `yaml:"resume_field"`
@@ -212,6 +226,7 @@ func Default() Config {
 			HeaderTimeout:  time.Second,
 			ForwardHeaders: []string{"Authorization"},
 		},
+		Unary: Unary{Enabled: true},
 	}
 }
 

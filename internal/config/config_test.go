@@ -63,6 +63,7 @@ limits:
 streams:
   heartbeat: 20s
   forward_headers: [Authorization, X-Tenant]
+unary: {enabled: false, timeout: 15s}
 backends:
   - name: orders
     target: localhost:9090
@@ -77,6 +78,12 @@ backends:
         share: {public: true, replay_events: 0, replay_age: 1m, linger: 0s, queue_events: 64, queue_bytes: 65536}
       shop.v1.Orders.Feed:
         share: {}
+      shop.v1.Orders.Update:
+        put: /orders/{order.id}
+        patch: /orders/{order.id}
+        body: order
+        response_body: order
+      shop.v1.Orders.Delete: {delete: '/orders/{id}'}
   - name: prices
     target: dns:///prices.internal:443
     tls: {server_name: prices.internal}
@@ -122,6 +129,18 @@ func TestConfigFile(t *testing.T) {
 	}
 	if orders.Methods["shop.v1.Orders.Watch"].Share == nil || orders.Methods["x"].Share != nil {
 		t.Error("share is set only where given")
+	}
+	if u := orders.Methods["shop.v1.Orders.Update"]; u.Put != "/orders/{order.id}" || u.Patch != u.Put || u.Body != "order" || u.ResponseBody != "order" {
+		t.Errorf("unary method override %+v", u)
+	}
+	if d := orders.Methods["shop.v1.Orders.Delete"]; d.Delete != "/orders/{id}" {
+		t.Errorf("unary method override %+v", d)
+	}
+	if cfg.Unary.Enabled || cfg.Unary.Timeout != 15*time.Second {
+		t.Errorf("unary: %+v", cfg.Unary)
+	}
+	if def := mustLoad(t, "", nil, "--demo"); !def.Unary.Enabled || def.Unary.Timeout != 0 {
+		t.Errorf("unary defaults: %+v, want on without a timeout", def.Unary)
 	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
@@ -231,6 +250,11 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
 		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
 		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
+		{"negative unary timeout", backend, nil, []string{"--unary-timeout", "-1s"}, []string{"unary.timeout", "--unary-timeout", "negative"}},
+		{"unary flag", backend, map[string]string{"SSEGW_UNARY": "maybe"}, nil, []string{"unary.enabled", "SSEGW_UNARY"}},
+		{"body without a route that takes one", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {delete: /x, body: '*'}}}]\n", nil, nil, []string{"backends[0].methods[a.v1.S.M].body", "post, put or patch"}},
+		{"relative unary path", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {patch: x}}}]\n", nil, nil, []string{"backends[0].methods[a.v1.S.M].patch", "must start with /"}},
+		{"response_body without a route", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {response_body: x}}}]\n", nil, nil, []string{"response_body", "needs a route"}},
 		{"oversized file", backend + "#" + strings.Repeat("x", MaxFileBytes) + "\n", nil, nil, []string{"gateway.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

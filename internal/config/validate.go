@@ -73,6 +73,7 @@ func (c *loaded) validate() error {
 		"streams.heartbeat":             int64(cfg.Streams.Heartbeat),
 		"streams.retry":                 int64(cfg.Streams.Retry),
 		"browser.cors_max_age":          int64(cfg.Browser.CORSMaxAge),
+		"unary.timeout":                 int64(cfg.Unary.Timeout),
 	}
 	for _, key := range sortedKeys(positive) {
 		if positive[key] <= 0 {
@@ -145,13 +146,16 @@ func (c *loaded) validate() error {
 			if !protoreflect.FullName(name).IsValid() || strings.Count(name, ".") < 2 {
 				return c.errorf(fmt.Sprintf("backends[%d].methods[%s]", i, name), "must be a full method name such as pkg.v1.Service.Method")
 			}
-			for _, p := range []struct{ k, v string }{{"get", m.Get}, {"post", m.Post}} {
+			for _, p := range []struct{ k, v string }{{"get", m.Get}, {"post", m.Post}, {"put", m.Put}, {"delete", m.Delete}, {"patch", m.Patch}} {
 				if p.v != "" && !strings.HasPrefix(p.v, "/") {
 					return c.errorf(mk(p.k), "path template %q must start with /", p.v)
 				}
 			}
-			if m.Body != "" && m.Post == "" {
-				return c.errorf(mk("body"), "needs post")
+			if m.Body != "" && m.Post == "" && m.Put == "" && m.Patch == "" {
+				return c.errorf(mk("body"), "needs post, put or patch")
+			}
+			if m.ResponseBody != "" && m.Get == "" && m.Post == "" && m.Put == "" && m.Delete == "" && m.Patch == "" {
+				return c.errorf(mk("response_body"), "needs a route: get, post, put, delete or patch")
 			}
 			if m.Heartbeat < 0 {
 				return c.errorf(mk("heartbeat"), "must not be negative")

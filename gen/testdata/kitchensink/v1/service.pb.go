@@ -12,6 +12,8 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -25,20 +27,80 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// EmitRequest says what Emit sends.
+// UpdateRequest is an update in the style of AIP-134: the item, and the
+// paths of the fields to change.
+type UpdateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Item          *Everything            `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRequest) Reset() {
+	*x = UpdateRequest{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRequest) ProtoMessage() {}
+
+func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRequest) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *UpdateRequest) GetItem() *Everything {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *UpdateRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// EmitRequest says what Emit and Answer send.
 type EmitRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Messages []*Everything          `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
 	// gRPC code to fail with after the messages; 0 ends normally.
-	FailCode      int32  `protobuf:"varint,2,opt,name=fail_code,json=failCode,proto3" json:"fail_code,omitempty"`
-	FailMessage   string `protobuf:"bytes,3,opt,name=fail_message,json=failMessage,proto3" json:"fail_message,omitempty"`
+	FailCode    int32  `protobuf:"varint,2,opt,name=fail_code,json=failCode,proto3" json:"fail_code,omitempty"`
+	FailMessage string `protobuf:"bytes,3,opt,name=fail_message,json=failMessage,proto3" json:"fail_message,omitempty"`
+	// Header metadata sent before anything else.
+	HeaderMetadata map[string]string `protobuf:"bytes,4,rep,name=header_metadata,json=headerMetadata,proto3" json:"header_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Trailer metadata sent with the end of the call.
+	TrailerMetadata map[string]string `protobuf:"bytes,5,rep,name=trailer_metadata,json=trailerMetadata,proto3" json:"trailer_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Time to wait before answering (Answer only), or until the call ends.
+	Delay         *durationpb.Duration `protobuf:"bytes,6,opt,name=delay,proto3" json:"delay,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EmitRequest) Reset() {
 	*x = EmitRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +112,7 @@ func (x *EmitRequest) String() string {
 func (*EmitRequest) ProtoMessage() {}
 
 func (x *EmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +125,7 @@ func (x *EmitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmitRequest.ProtoReflect.Descriptor instead.
 func (*EmitRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *EmitRequest) GetMessages() []*Everything {
@@ -87,6 +149,27 @@ func (x *EmitRequest) GetFailMessage() string {
 	return ""
 }
 
+func (x *EmitRequest) GetHeaderMetadata() map[string]string {
+	if x != nil {
+		return x.HeaderMetadata
+	}
+	return nil
+}
+
+func (x *EmitRequest) GetTrailerMetadata() map[string]string {
+	if x != nil {
+		return x.TrailerMetadata
+	}
+	return nil
+}
+
+func (x *EmitRequest) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
 // WatchRequest opens (or resumes) a counter.
 type WatchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -106,7 +189,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -118,7 +201,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -131,7 +214,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WatchRequest) GetName() string {
@@ -182,7 +265,7 @@ type Counted struct {
 
 func (x *Counted) Reset() {
 	*x = Counted{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +277,7 @@ func (x *Counted) String() string {
 func (*Counted) ProtoMessage() {}
 
 func (x *Counted) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +290,7 @@ func (x *Counted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Counted.ProtoReflect.Descriptor instead.
 func (*Counted) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Counted) GetName() string {
@@ -242,11 +325,24 @@ var File_testdata_kitchensink_v1_service_proto protoreflect.FileDescriptor
 
 const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"\x85\x01\n" +
+	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"|\n" +
+	"\rUpdateRequest\x12.\n" +
+	"\x04item\x18\x01 \x01(\v2\x1a.kitchensink.v1.EverythingR\x04item\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xf4\x03\n" +
 	"\vEmitRequest\x126\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1a.kitchensink.v1.EverythingR\bmessages\x12\x1b\n" +
 	"\tfail_code\x18\x02 \x01(\x05R\bfailCode\x12!\n" +
-	"\ffail_message\x18\x03 \x01(\tR\vfailMessage\"\xbe\x01\n" +
+	"\ffail_message\x18\x03 \x01(\tR\vfailMessage\x12X\n" +
+	"\x0fheader_metadata\x18\x04 \x03(\v2/.kitchensink.v1.EmitRequest.HeaderMetadataEntryR\x0eheaderMetadata\x12[\n" +
+	"\x10trailer_metadata\x18\x05 \x03(\v20.kitchensink.v1.EmitRequest.TrailerMetadataEntryR\x0ftrailerMetadata\x12/\n" +
+	"\x05delay\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x05delay\x1aA\n" +
+	"\x13HeaderMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aB\n" +
+	"\x14TrailerMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbe\x01\n" +
 	"\fWatchRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x19\n" +
@@ -257,7 +353,7 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12+\n" +
 	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x12.\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xeb\f\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xed\x15\n" +
 	"\vKitchenSink\x12\xee\b\n" +
 	"\x04Echo\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xab\b\x82\xd3\xe4\x93\x02\xa4\bZ&\x12$/v1/everything/double/{double_value}Z$\x12\"/v1/everything/float/{float_value}Z$\x12\"/v1/everything/int32/{int32_value}Z$\x12\"/v1/everything/int64/{int64_value}Z&\x12$/v1/everything/uint32/{uint32_value}Z&\x12$/v1/everything/uint64/{uint64_value}Z&\x12$/v1/everything/sint32/{sint32_value}Z&\x12$/v1/everything/sint64/{sint64_value}Z(\x12&/v1/everything/fixed32/{fixed32_value}Z(\x12&/v1/everything/fixed64/{fixed64_value}Z*\x12(/v1/everything/sfixed32/{sfixed32_value}Z*\x12(/v1/everything/sfixed64/{sfixed64_value}Z\"\x12 /v1/everything/bool/{bool_value}Z&\x12$/v1/everything/string/{string_value}Z$\x12\"/v1/everything/bytes/{bytes_value}Z\x1e\x12\x1c/v1/everything/color/{color}Z<\x12:/v1/everything/optional/{optional_int32}/{optional_string}Z1\x12//v1/everything/inner/{inner.name}/{inner.color}Z\"\x12 /v1/everything/renamed/{renamed}Z&\x12$/v1/everything/timestamp/{timestamp}Z$\x12\"/v1/everything/duration/{duration}Z(\x12&/v1/everything/wrapper/{int64_wrapper}Z\"\x12 /v1/{string_value=things/*}/echoZ!\x12\x1f/v1/{string_value=tree/**}:deepZ\x18:\x01*\"\x13/v1/everything:echoZ,:\x05inner\"#/v1/everything/{string_value}:inner\x12\x0e/v1/everything0\x01\x12m\n" +
 	"\n" +
@@ -266,7 +362,19 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"EchoModern\x12\x16.kitchensink.v1.Modern\x1a\x16.kitchensink.v1.Modern\"0\x82\xd3\xe4\x93\x02*Z\x14:\x01*\"\x0f/v1/modern:echo\x12\x12/v1/modern/{plain}0\x01\x12V\n" +
 	"\x04Emit\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/emit0\x01\x12y\n" +
 	"\x05Watch\x12\x1c.kitchensink.v1.WatchRequest\x1a\x17.kitchensink.v1.Counted\"7ڣ\x19\x10\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=counters/*}/watch0\x01\x127\n" +
-	"\x05Plain\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner0\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
+	"\x05Plain\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner0\x01\x12s\n" +
+	"\x03Get\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"4\x82\xd3\xe4\x93\x02.Z\x12\x12\x10/v1/items:lookup\x12\x18/v1/items/{string_value}\x12V\n" +
+	"\x06Create\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/items\x12\x9e\x01\n" +
+	"\x06Update\x12\x1d.kitchensink.v1.UpdateRequest\x1a\x1d.kitchensink.v1.UpdateRequest\"V\x82\xd3\xe4\x93\x02P:\x04itemZ':\x04item2\x1f/v1/{item.string_value=items/*}\x1a\x1f/v1/{item.string_value=items/*}\x12^\n" +
+	"\x06Delete\x12\x1a.kitchensink.v1.Everything\x1a\x16.google.protobuf.Empty\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/items/{string_value}\x12w\n" +
+	"\x06Search\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"5\x82\xd3\xe4\x93\x02/:\x01*Z\x15:\x01*\"\x10/v1/items:searchB\x13\n" +
+	"\x06SEARCH\x12\t/v1/items\x12\xa8\x02\n" +
+	"\x04Pick\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xe7\x01\x82\xd3\xe4\x93\x02\xe0\x01Z1b\x0erepeated_color\x12\x1f/v1/items/{string_value}/colorsZ-b\vint64_value\x12\x1e/v1/items/{string_value}/countZ*b\ttimestamp\x12\x1d/v1/items/{string_value}/timeZ):\x01*b\x0erepeated_color\"\x14/v1/items:pickColorsb\x05inner\x12\x1e/v1/items/{string_value}/inner\x12?\n" +
+	"\x05Touch\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\x12X\n" +
+	"\x06Answer\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/answer\x128\n" +
+	"\x04Chat\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner(\x010\x01\x129\n" +
+	"\aCollect\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner(\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
 
 var (
 	file_testdata_kitchensink_v1_service_proto_rawDescOnce sync.Once
@@ -280,42 +388,72 @@ func file_testdata_kitchensink_v1_service_proto_rawDescGZIP() []byte {
 	return file_testdata_kitchensink_v1_service_proto_rawDescData
 }
 
-var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_testdata_kitchensink_v1_service_proto_goTypes = []any{
-	(*EmitRequest)(nil),           // 0: kitchensink.v1.EmitRequest
-	(*WatchRequest)(nil),          // 1: kitchensink.v1.WatchRequest
-	(*Counted)(nil),               // 2: kitchensink.v1.Counted
-	(*Everything)(nil),            // 3: kitchensink.v1.Everything
-	(*durationpb.Duration)(nil),   // 4: google.protobuf.Duration
-	(Level)(0),                    // 5: kitchensink.v1.Level
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Legacy)(nil),                // 7: kitchensink.v1.Legacy
-	(*Modern)(nil),                // 8: kitchensink.v1.Modern
-	(*Inner)(nil),                 // 9: kitchensink.v1.Inner
+	(*UpdateRequest)(nil),         // 0: kitchensink.v1.UpdateRequest
+	(*EmitRequest)(nil),           // 1: kitchensink.v1.EmitRequest
+	(*WatchRequest)(nil),          // 2: kitchensink.v1.WatchRequest
+	(*Counted)(nil),               // 3: kitchensink.v1.Counted
+	nil,                           // 4: kitchensink.v1.EmitRequest.HeaderMetadataEntry
+	nil,                           // 5: kitchensink.v1.EmitRequest.TrailerMetadataEntry
+	(*Everything)(nil),            // 6: kitchensink.v1.Everything
+	(*fieldmaskpb.FieldMask)(nil), // 7: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),   // 8: google.protobuf.Duration
+	(Level)(0),                    // 9: kitchensink.v1.Level
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*Legacy)(nil),                // 11: kitchensink.v1.Legacy
+	(*Modern)(nil),                // 12: kitchensink.v1.Modern
+	(*Inner)(nil),                 // 13: kitchensink.v1.Inner
+	(*emptypb.Empty)(nil),         // 14: google.protobuf.Empty
 }
 var file_testdata_kitchensink_v1_service_proto_depIdxs = []int32{
-	3,  // 0: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
-	4,  // 1: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
-	5,  // 2: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
-	5,  // 3: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
-	6,  // 4: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
-	3,  // 5: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
-	7,  // 6: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
-	8,  // 7: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
-	0,  // 8: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
-	1,  // 9: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
-	9,  // 10: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
-	3,  // 11: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
-	7,  // 12: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
-	8,  // 13: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
-	3,  // 14: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
-	2,  // 15: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
-	9,  // 16: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	6,  // 0: kitchensink.v1.UpdateRequest.item:type_name -> kitchensink.v1.Everything
+	7,  // 1: kitchensink.v1.UpdateRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 2: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
+	4,  // 3: kitchensink.v1.EmitRequest.header_metadata:type_name -> kitchensink.v1.EmitRequest.HeaderMetadataEntry
+	5,  // 4: kitchensink.v1.EmitRequest.trailer_metadata:type_name -> kitchensink.v1.EmitRequest.TrailerMetadataEntry
+	8,  // 5: kitchensink.v1.EmitRequest.delay:type_name -> google.protobuf.Duration
+	8,  // 6: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
+	9,  // 7: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
+	9,  // 8: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
+	10, // 9: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
+	6,  // 10: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
+	11, // 11: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
+	12, // 12: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
+	1,  // 13: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
+	2,  // 14: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
+	13, // 15: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
+	6,  // 16: kitchensink.v1.KitchenSink.Get:input_type -> kitchensink.v1.Everything
+	6,  // 17: kitchensink.v1.KitchenSink.Create:input_type -> kitchensink.v1.Everything
+	0,  // 18: kitchensink.v1.KitchenSink.Update:input_type -> kitchensink.v1.UpdateRequest
+	6,  // 19: kitchensink.v1.KitchenSink.Delete:input_type -> kitchensink.v1.Everything
+	6,  // 20: kitchensink.v1.KitchenSink.Search:input_type -> kitchensink.v1.Everything
+	6,  // 21: kitchensink.v1.KitchenSink.Pick:input_type -> kitchensink.v1.Everything
+	6,  // 22: kitchensink.v1.KitchenSink.Touch:input_type -> kitchensink.v1.Everything
+	1,  // 23: kitchensink.v1.KitchenSink.Answer:input_type -> kitchensink.v1.EmitRequest
+	13, // 24: kitchensink.v1.KitchenSink.Chat:input_type -> kitchensink.v1.Inner
+	13, // 25: kitchensink.v1.KitchenSink.Collect:input_type -> kitchensink.v1.Inner
+	6,  // 26: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
+	11, // 27: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
+	12, // 28: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
+	6,  // 29: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
+	3,  // 30: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
+	13, // 31: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
+	6,  // 32: kitchensink.v1.KitchenSink.Get:output_type -> kitchensink.v1.Everything
+	6,  // 33: kitchensink.v1.KitchenSink.Create:output_type -> kitchensink.v1.Everything
+	0,  // 34: kitchensink.v1.KitchenSink.Update:output_type -> kitchensink.v1.UpdateRequest
+	14, // 35: kitchensink.v1.KitchenSink.Delete:output_type -> google.protobuf.Empty
+	6,  // 36: kitchensink.v1.KitchenSink.Search:output_type -> kitchensink.v1.Everything
+	6,  // 37: kitchensink.v1.KitchenSink.Pick:output_type -> kitchensink.v1.Everything
+	6,  // 38: kitchensink.v1.KitchenSink.Touch:output_type -> kitchensink.v1.Everything
+	6,  // 39: kitchensink.v1.KitchenSink.Answer:output_type -> kitchensink.v1.Everything
+	13, // 40: kitchensink.v1.KitchenSink.Chat:output_type -> kitchensink.v1.Inner
+	13, // 41: kitchensink.v1.KitchenSink.Collect:output_type -> kitchensink.v1.Inner
+	26, // [26:42] is the sub-list for method output_type
+	10, // [10:26] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_testdata_kitchensink_v1_service_proto_init() }
@@ -332,7 +470,7 @@ func file_testdata_kitchensink_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testdata_kitchensink_v1_service_proto_rawDesc), len(file_testdata_kitchensink_v1_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
