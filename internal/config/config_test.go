@@ -196,6 +196,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"no backend", "", nil, nil, []string{"--backend is required"}},
 		{"demo and backend", backend, nil, []string{"--demo"}, []string{"demo", "exclude each other"}},
 		{"plaintext to a remote backend", "", nil, []string{"--backend", "db.example.com:9090"}, []string{"backends[0].target", "not a loopback", "plaintext"}},
+		{"plaintext to a remote endpoint behind a loopback authority", "", nil, []string{"--backend", "passthrough://localhost/10.0.0.1:9090"}, []string{"backends[0].target", "not a loopback", "plaintext"}},
 		{"unnamed backends", "backends: [{target: 'localhost:1'}, {target: 'localhost:2'}]\n", nil, nil, []string{"backends[0].name"}},
 		{"backend flag with several backends", "backends: [{name: a, target: 'localhost:1'}, {name: b, target: 'localhost:2'}]\n", nil, []string{"--backend", "localhost:3"}, []string{"--backend", "2 backends"}},
 		{"key without its pair", backend + "tls: {cert_file: /etc/hosts}\n", nil, nil, []string{"tls.key_file"}},
@@ -236,6 +237,29 @@ func TestLoopback(t *testing.T) {
 		"db.example.com:9090":        false,
 		"dns:///svc.ns:9090":         false,
 		"10.0.0.1:9090":              false,
+		// The address dialled is the endpoint, not the authority.
+		"passthrough://localhost/10.0.0.1:9090": false,
+		"passthrough://127.0.0.1/10.0.0.1:9090": false,
+		"passthrough:///10.0.0.1:9090":          false,
+		"passthrough:10.0.0.1:9090":             false,
+		"passthrough:127.0.0.1:9090":            true,
+		"passthrough://anything/localhost:9090": true,
+		"passthrough:///[::1]:9090":             true,
+		"dns://localhost/db.example.com:9090":   false,
+		"dns://127.0.0.1:53/localhost:9090":     false, // a name, asked of a server of the target's choosing
+		"dns://127.0.0.1:53/127.0.0.1:9090":     true,
+		"dns:///[::ffff:127.0.0.1]:9090":        true,
+		"dns:///[2001:db8::1]:9090":             false,
+		"unix:app.sock":                         true,
+		"unix-abstract:app":                     true,
+		"::1":                                   true,
+		"127.0.0.1":                             true,
+		"[::1]":                                 true,
+		"[2001:db8::1]:9090":                    false,
+		"localhost":                             true,
+		"xds:///localhost:9090":                 false, // a resolver whose addresses cannot be known here
+		"http://localhost/10.0.0.1:9090":        false, // no such resolver: all of it is a name for dns
+		"PASSTHROUGH://localhost/10.0.0.1:9090": false,
 	} {
 		if got := Loopback(target); got != want {
 			t.Errorf("Loopback(%q) = %v, want %v", target, got, want)

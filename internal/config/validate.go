@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -176,29 +175,6 @@ func (cfg *Config) TrustedProxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
-}
-
-// Loopback reports whether a gRPC dial target is on this machine: a
-// loopback IP address, localhost, or a Unix socket.
-func Loopback(target string) bool {
-	if strings.HasPrefix(target, "unix:") || strings.HasPrefix(target, "unix-abstract:") {
-		return true
-	}
-	if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Opaque == "" {
-		target = strings.TrimPrefix(u.Path, "/")
-		if u.Host != "" && u.Scheme != "dns" {
-			target = u.Host
-		}
-	}
-	host, _, err := net.SplitHostPort(target)
-	if err != nil {
-		host = target
-	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // YAML returns the configuration as YAML, as a file would give it.
