@@ -66,6 +66,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		if cors, err = newCORSPolicy(*cfg.cors); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
+		cors.proxies = cfg.trustedProxies
 	}
 	if err := validateAuthOptions(&cfg); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

@@ -115,24 +115,17 @@ func RemoteAddress(r *http.Request) string {
 // (the proxies in front of the gateway): the client is the rightmost
 // address in the header that is not itself trusted. Requests from other
 // peers, whose header anyone could forge, are known by their peer address,
-// as with RemoteAddress.
+// as with RemoteAddress. WithTrustedProxies trusts the same proxies for the
+// scheme too.
 func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
-	isTrusted := func(a netip.Addr) bool {
-		a = a.Unmap()
-		for _, p := range trusted {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	p := proxies(trusted)
 	return func(r *http.Request) string {
 		peer := RemoteAddress(r)
 		addr, err := netip.ParseAddr(peer)
-		if err != nil || !isTrusted(addr) {
+		if err != nil || !p.trust(addr) {
 			return peer
 		}
-		client := addr
+		client := addr.Unmap()
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
 			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
@@ -140,7 +133,7 @@ func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
 				break
 			}
 			client = hop.Unmap()
-			if !isTrusted(client) {
+			if !p.trust(client) {
 				break
 			}
 		}

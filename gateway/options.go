@@ -41,6 +41,7 @@ type config struct {
 	requestParam     string
 	maxRequestBytes  int64
 	cors             *CORS
+	trustedProxies   proxies
 	cookies          []string
 	tokenParam       string
 	compress         bool

@@ -152,8 +152,8 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	if b.DescriptorSet != "" {
 		opts = append(opts, gateway.WithDescriptorSetFile(b.DescriptorSet))
 	}
-	if shared.clientAddress != nil {
-		opts = append(opts, gateway.WithClientAddress(shared.clientAddress))
+	if len(shared.trustedProxies) > 0 {
+		opts = append(opts, gateway.WithTrustedProxies(shared.trustedProxies...))
 	}
 	if shared.registry != nil {
 		opts = append(opts, gateway.WithMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"backend": b.Name}, shared.registry)))

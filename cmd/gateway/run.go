@@ -72,9 +72,7 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		}()
 	}
 	shared.limiter = gateway.NewLimiter(cfg.Limits.MaxStreams, cfg.Limits.MaxStreamsPerClient)
-	if proxies, _ := cfg.TrustedProxies(); len(proxies) > 0 {
-		shared.clientAddress = gateway.ForwardedFor(proxies...)
-	}
+	shared.trustedProxies, _ = cfg.TrustedProxies()
 
 	a := &app{}
 	for _, bc := range cfg.Backends {

@@ -72,7 +72,7 @@ func Settings() []Setting {
 		{"max-stream-lifetime", "limits.max_stream_lifetime", "streams are told to reconnect after at most this `duration` (0: no limit)"},
 		{"retry-after", "limits.retry_after", "Retry-After `duration` of 429 and 503 answers"},
 		{"read-header-timeout", "limits.read_header_timeout", "time (a `duration`) allowed to read request headers"},
-		{"trusted-proxy", "limits.trusted_proxies", "`CIDR` of a proxy whose X-Forwarded-For is trusted (repeat or separate with commas)"},
+		{"trusted-proxy", "limits.trusted_proxies", "`CIDR` of a proxy whose X-Forwarded-For, X-Forwarded-Proto and Forwarded are trusted (repeat or separate with commas)"},
 		{"heartbeat", "streams.heartbeat", "idle `period` after which a heartbeat comment is sent (0 disables)"},
 		{"heartbeat-event", "streams.heartbeat_event", "send heartbeats as events of this `name` instead of comments"},
 		{"retry", "streams.retry", "reconnection `delay` announced to clients with retry: (0 sends none)"},
