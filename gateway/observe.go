@@ -177,6 +177,9 @@ func (sr *streamRecord) refuse(w http.ResponseWriter, err error) {
 		return
 	}
 	sr.reason, sr.code = reasonRefused, statusCode(err)
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
+		err = sr.g.publicStatus(sr.r.Context(), sr.rt.method, st).Err()
+	}
 	sr.g.writeStatus(w, err)
 }
 

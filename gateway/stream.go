@@ -205,5 +205,5 @@ func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *e
 		return
 	}
 	g.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "stream failed", slog.String("code", st.Code().String()), slog.String("message", st.Message()))
-	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
+	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(g.publicStatus(ctx, m, st), trailers)})
 }
