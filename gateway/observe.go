@@ -171,6 +171,11 @@ func (sr *streamRecord) traceMetadata(md metadata.MD) metadata.MD {
 func (sr *streamRecord) refuse(w http.ResponseWriter, err error) {
 	if sr.ctx != nil && sr.ctx.Err() != nil {
 		cause := context.Cause(sr.ctx)
+		if st := gapStatus(cause, sr.rt.method); st != nil {
+			sr.reason, sr.code = reasonRefused, st.Code()
+			sr.g.writeStatus(w, st.Err())
+			return
+		}
 		if comeBack(cause) {
 			sr.reject(w, sr.causeReason(cause), status.Error(codes.Unavailable, "the gateway is shutting down; retry"))
 		}

@@ -38,6 +38,7 @@ type method struct {
 	resume         fieldPath // nil: Last-Event-ID goes only to metadata
 	heartbeat      time.Duration
 	heartbeatEvent string
+	maxMessageGap  time.Duration // 0: no limit
 }
 
 // route is a method bound to one HTTP method and path template.
@@ -84,6 +85,12 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 			return nil, fmt.Errorf("%s: heartbeat_interval: %w", md.FullName(), err)
 		}
 		m.heartbeat = hb.AsDuration()
+	}
+	if gap := opts.GetMaxMessageGap(); gap != nil {
+		if err := gap.CheckValid(); err != nil || gap.AsDuration() < 0 {
+			return nil, fmt.Errorf("%s: max_message_gap %v is not a duration of zero or more", md.FullName(), gap)
+		}
+		m.maxMessageGap = gap.AsDuration()
 	}
 	if name := opts.GetHeartbeatEvent(); name != "" {
 		m.heartbeatEvent = name

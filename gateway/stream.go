@@ -56,6 +56,8 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		sr.refuse(w, err)
 		return
 	}
+	gap := watchGap(rt.method.maxMessageGap, cancel)
+	defer gap.got()
 
 	resp := rt.method.out.New().Interface()
 	pending := false // resp holds a message received before commit
@@ -64,6 +66,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		// The backend answered without headers: either it failed at once,
 		// or it ended without sending anything. Find out which.
 		err := cs.RecvMsg(resp)
+		gap.got()
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
@@ -97,7 +100,9 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	rcv := newReceiver(cs, rt.method.out, resp, pending)
 	defer rcv.stop()
 	for {
+		gap.wait()
 		resp, err := rcv.next()
+		gap.got()
 		if err != nil {
 			g.finish(ctx, rt.method, sr, ew, cs, err)
 			return
@@ -181,8 +186,12 @@ func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
 // a reason of the gateway's own, with no trailers to pass on.
 func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *eventWriter, cs grpc.ClientStream, err error) {
 	if ctx.Err() != nil {
-		sr.interrupted(ew)
-		return
+		st := gapStatus(context.Cause(ctx), m)
+		if st == nil {
+			sr.interrupted(ew)
+			return
+		}
+		err, cs = st.Err(), nil // ended by the gateway: no trailers
 	}
 	sr.finished(err)
 	var trailers metadata.MD
@@ -205,5 +214,8 @@ func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *e
 		return
 	}
 	g.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "stream failed", slog.String("code", st.Code().String()), slog.String("message", st.Message()))
-	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(g.publicStatus(ctx, m, st), trailers)})
+	if gapStatus(context.Cause(ctx), m) == nil {
+		st = g.publicStatus(ctx, m, st)
+	}
+	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
 }

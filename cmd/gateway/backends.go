@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -59,13 +60,29 @@ func dialBackend(b config.Backend, logger *slog.Logger) (*backend, error) {
 		}
 		creds = credentials.NewTLS(tc)
 	}
-	conn, err := grpc.NewClient(b.Target,
+	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
-	)
+	}
+	if b.Keepalive.Time > 0 {
+		// Pings only while calls are open (PermitWithoutStream false): a
+		// stock grpc-go server counts pings on a connection without calls
+		// as abuse, and pings closer together than its MinTime (5 minutes
+		// by default) on one with calls; a few of either and it closes the
+		// connection with "too_many_pings". When the first call opens on a
+		// connection that has been quiet for longer than Time, grpc-go
+		// pings at once, so a new stream on a frozen backend fails within
+		// Timeout.
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:                b.Keepalive.Time,
+			Timeout:             b.Keepalive.Timeout,
+			PermitWithoutStream: false,
+		}))
+	}
+	conn, err := grpc.NewClient(b.Target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: target %q: %w", b.Name, b.Target, err)
 	}
@@ -190,6 +207,9 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
 		if m.Heartbeat > 0 {
 			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+		}
+		if m.MaxMessageGap > 0 {
+			so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
 		}
 		opts = append(opts, gateway.WithMethodOptions(name, so))
 		if m.Get != "" || m.Post != "" {

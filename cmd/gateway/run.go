@@ -49,7 +49,7 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		}
 		defer stopBackend()
 		logger.Info("demo backend started", "address", addr)
-		b := config.Backend{Name: "demo", Target: addr, DiscoveryTimeout: 30 * time.Second}
+		b := config.Backend{Name: "demo", Target: addr, DiscoveryTimeout: 30 * time.Second, Keepalive: config.DefaultKeepalive()}
 		cfg.Backends = []config.Backend{b}
 	}
 

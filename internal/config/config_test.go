@@ -74,7 +74,9 @@ backends:
         id_field: version
         resume_field: after_version
         heartbeat: 5s
+        max_message_gap: 30s
   - name: prices
+    keepalive: {time: 30s, timeout: 2s}
     target: dns:///prices.internal:443
     tls: {server_name: prices.internal}
 `
@@ -110,8 +112,14 @@ func TestConfigFile(t *testing.T) {
 	if m.Get != "/orders/{id}/watch" || m.Event != "order" || m.IDField != "version" || m.ResumeField != "after_version" || m.Heartbeat != 5*time.Second {
 		t.Errorf("method override %+v", m)
 	}
+	if m.MaxMessageGap != 30*time.Second {
+		t.Errorf("max_message_gap %v", m.MaxMessageGap)
+	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
+	}
+	if orders.Keepalive != (Keepalive{Time: 5 * time.Minute, Timeout: 20 * time.Second}) || prices.Keepalive != (Keepalive{Time: 30 * time.Second, Timeout: 2 * time.Second}) {
+		t.Errorf("keepalive %+v and %+v, want the default and the file's", orders.Keepalive, prices.Keepalive)
 	}
 	if !prices.TLS.On() || prices.TLS.ServerName != "prices.internal" {
 		t.Errorf("prices TLS %+v", prices.TLS)
@@ -210,6 +218,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
 		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
 		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
+		{"keepalive below gRPC's minimum", backend, nil, []string{"--backend-keepalive-time", "5s"}, []string{"backends[0].keepalive.time", "--backend-keepalive-time", "10s"}},
+		{"negative message gap", "backends: [{target: 'localhost:1', methods: {p.S.M: {max_message_gap: -1s}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].max_message_gap", "negative"}},
 		{"oversized file", backend + "#" + strings.Repeat("x", MaxFileBytes) + "\n", nil, nil, []string{"gateway.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

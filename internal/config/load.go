@@ -96,6 +96,8 @@ func Settings() []Setting {
 		{"backend-server-name", "backends[0].tls.server_name", "`name` the backend's certificate must have (default: the target's host)"},
 		{"backend-health-service", "backends[0].health_service", "`service` asked for with grpc.health.v1 by /readyz (default: the server as a whole)"},
 		{"discovery-timeout", "backends[0].discovery_timeout", "how long (a `duration`) to keep trying to find the backend's services at start"},
+		{"backend-keepalive-time", "backends[0].keepalive.time", "gRPC keepalive: ping the backend after this `duration` without reading from it while calls are open (0: no keepalive; at least 10s; a stock gRPC server refuses less than 5m)"},
+		{"backend-keepalive-timeout", "backends[0].keepalive.timeout", "gRPC keepalive: close the backend connection, failing its calls with UNAVAILABLE, when a ping is not answered within this `duration`"},
 	}
 }
 

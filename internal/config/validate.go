@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -120,6 +121,11 @@ func (c *loaded) validate() error {
 		if b.DiscoveryTimeout <= 0 {
 			return c.errorf(key("discovery_timeout"), "must be positive")
 		}
+		if k := b.Keepalive; k.Time != 0 && k.Time < 10*time.Second {
+			return c.errorf(key("keepalive.time"), "must be 0 (off) or at least 10s, gRPC's minimum, not %v", k.Time)
+		} else if k.Time != 0 && k.Timeout <= 0 {
+			return c.errorf(key("keepalive.timeout"), "must be positive")
+		}
 		for j, name := range b.Services {
 			if !protoreflect.FullName(name).IsValid() {
 				return c.errorf(key("services"), "%q (item %d) is not a full service name such as pkg.v1.Service", name, j)
@@ -141,6 +147,9 @@ func (c *loaded) validate() error {
 			}
 			if m.Heartbeat < 0 {
 				return c.errorf(mk("heartbeat"), "must not be negative")
+			}
+			if m.MaxMessageGap < 0 {
+				return c.errorf(mk("max_message_gap"), "must not be negative")
 			}
 		}
 	}

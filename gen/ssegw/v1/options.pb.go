@@ -45,8 +45,17 @@ type StreamOptions struct {
 	// When set, heartbeats are events of this name (with empty data) instead
 	// of comments.
 	HeartbeatEvent string `protobuf:"bytes,5,opt,name=heartbeat_event,json=heartbeatEvent,proto3" json:"heartbeat_event,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Longest wait for the backend's next message (or its first, from the
+	// start of the call) before the gateway gives up on the call, for methods
+	// whose backends send at a known pace. The call is cancelled and the
+	// stream ends as when the backend is unavailable: UNAVAILABLE, so that a
+	// resumable stream ends without a terminal event and its client resumes,
+	// from this replica or another. Zero means no limit. It bounds how long a
+	// frozen backend goes unnoticed, which gRPC keepalive otherwise bounds
+	// for the whole connection.
+	MaxMessageGap *durationpb.Duration `protobuf:"bytes,6,opt,name=max_message_gap,json=maxMessageGap,proto3" json:"max_message_gap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamOptions) Reset() {
@@ -114,6 +123,13 @@ func (x *StreamOptions) GetHeartbeatEvent() string {
 	return ""
 }
 
+func (x *StreamOptions) GetMaxMessageGap() *durationpb.Duration {
+	if x != nil {
+		return x.MaxMessageGap
+	}
+	return nil
+}
+
 var file_ssegw_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
@@ -137,13 +153,14 @@ var File_ssegw_v1_options_proto protoreflect.FileDescriptor
 
 const file_ssegw_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xd6\x01\n" +
+	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\x99\x02\n" +
 	"\rStreamOptions\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12\x19\n" +
 	"\bid_field\x18\x02 \x01(\tR\aidField\x12!\n" +
 	"\fresume_field\x18\x03 \x01(\tR\vresumeField\x12H\n" +
 	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12'\n" +
-	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent:Q\n" +
+	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12A\n" +
+	"\x0fmax_message_gap\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\rmaxMessageGap:Q\n" +
 	"\x06stream\x12\x1e.google.protobuf.MethodOptions\x18\xbb\x94\x03 \x01(\v2\x17.ssegw.v1.StreamOptionsR\x06streamB-Z+github.com/ssegw/ssegw/gen/ssegw/v1;ssegwv1b\x06proto3"
 
 var (
@@ -166,13 +183,14 @@ var file_ssegw_v1_options_proto_goTypes = []any{
 }
 var file_ssegw_v1_options_proto_depIdxs = []int32{
 	1, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
-	2, // 1: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
-	0, // 2: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	2, // [2:3] is the sub-list for extension type_name
-	1, // [1:2] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	1, // 1: ssegw.v1.StreamOptions.max_message_gap:type_name -> google.protobuf.Duration
+	2, // 2: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
+	0, // 3: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	3, // [3:4] is the sub-list for extension type_name
+	2, // [2:3] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_ssegw_v1_options_proto_init() }
