@@ -14,6 +14,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ssegw/ssegw/internal/connstate"
 )
 
 // Limiter bounds the number of concurrent streams, in total and per client
@@ -147,7 +149,21 @@ func (ew *eventWriter) deadline() {
 		ew.writeStart = time.Now()
 		ew.armed = true
 		_ = ew.rc.SetWriteDeadline(ew.writeStart.Add(ew.writeTimeout))
+		ew.check(ew.writeStart)
 	}
+}
+
+// check looks at the client's connection, when it is known (see
+// ConnContext), at most every quarter of the write timeout: backlogged
+// records whether data written to it has been waiting for the client, with
+// no acknowledgement, for a quarter of the write timeout or more. ew.mu is
+// held.
+func (ew *eventWriter) check(now time.Time) {
+	if ew.conn == nil || now.Sub(ew.checked) < ew.writeTimeout/4 {
+		return
+	}
+	ew.checked = now
+	ew.backlogged = connstate.Backlogged(ew.conn, ew.writeTimeout/4)
 }
 
 // disarm removes the write deadline after a flush. It must not stay set
@@ -162,14 +178,34 @@ func (ew *eventWriter) disarm() {
 }
 
 // failure is the cause with which a failed write cancels the stream:
-// errSlowConsumer when it missed its deadline, or when the write found the
-// connection closed by a TCP user timeout (ETIMEDOUT: the client took
-// nothing for that long), errClientGone otherwise.
+// errSlowConsumer when it missed its deadline, or found the connection
+// closed by a TCP user timeout (ETIMEDOUT: the client took nothing for
+// that long), or when the client had stopped taking data (see stopped);
+// errClientGone otherwise.
 func (ew *eventWriter) failure(err error) error {
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
-		(ew.writeTimeout > 0 && time.Since(ew.writeStart) >= ew.writeTimeout) {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) || ew.stopped() {
 		ew.sr.slow = true
 		return fmt.Errorf("%w: %w", errSlowConsumer, err)
 	}
 	return fmt.Errorf("%w: %w", errClientGone, err)
+}
+
+// stopped reports, for a stream whose connection failed or closed, whether
+// its client had stopped taking data. The TCP user timeout, which
+// cmd/gateway sets to the write timeout, closes such a connection about
+// when a waiting write's deadline passes, often just before: the server's
+// reader or the write then finds a closed connection, not a missed
+// deadline. So the client had stopped when a write had waited a quarter of
+// the write timeout or more; or, with the connection known (see
+// ConnContext), when a look at it found data waiting for the client that
+// long (see check), or when the kernel closed it (a timeout or a reset)
+// with data still waiting and no acknowledgement from the client for that
+// long. ew.mu is held.
+func (ew *eventWriter) stopped() bool {
+	if ew.writeTimeout <= 0 {
+		return false
+	}
+	patience := ew.writeTimeout / 4
+	return (ew.armed && time.Since(ew.writeStart) >= patience) || ew.backlogged ||
+		(ew.conn != nil && connstate.Abandoned(ew.conn, patience))
 }

@@ -257,6 +257,8 @@ func (sr *streamRecord) end() {
 	if sr.reason == reasonNone {
 		sr.reason, sr.code = reasonClientClosed, codes.Canceled
 		switch {
+		case sr.ctx != nil && comeBack(context.Cause(sr.ctx)):
+			sr.reason = sr.causeReason(context.Cause(sr.ctx))
 		case sr.slow:
 			// The server may have cancelled the request before the
 			// eventWriter cancelled the call with its own cause.

@@ -125,6 +125,9 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		Protocols:         new(http.Protocols),
+		// Lets the gateways tell clients that stopped taking data from
+		// clients that left, when the TCP user timeout closes a connection.
+		ConnContext: gateway.ConnContext,
 	}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetHTTP2(true)
