@@ -31,9 +31,13 @@ const readyTimeout = time.Second
 
 // backend is a connection to one configured backend.
 type backend struct {
-	cfg  config.Backend
-	conn *grpc.ClientConn
+	cfg    config.Backend
+	conn   *grpc.ClientConn
+	logger *slog.Logger
 }
+
+// progressEvery is how often start-up says what it still waits for.
+const progressEvery = 5 * time.Second
 
 // dialBackend makes the client connection of b: TLS or mutual TLS when
 // configured, plaintext otherwise (which validation allows for loopback
@@ -86,7 +90,7 @@ func dialBackend(b config.Backend, logger *slog.Logger) (*backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: target %q: %w", b.Name, b.Target, err)
 	}
-	return &backend{cfg: b, conn: conn}, nil
+	return &backend{cfg: b, conn: conn, logger: logger.With("backend", b.Name)}, nil
 }
 
 // waitConnected waits until the connection is ready, or fails once ctx is
@@ -110,6 +114,8 @@ func (b *backend) waitConnected(ctx context.Context) error {
 func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
 	defer cancel()
+	stop := b.tellProgress(ctx)
+	defer stop()
 	if b.cfg.DescriptorSet == "" {
 		if err := b.waitConnected(ctx); err != nil {
 			return nil, err
@@ -120,6 +126,39 @@ func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway
 		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
 	}
 	return gw, nil
+}
+
+// tellProgress logs that discovery starts and, every progressEvery until
+// the returned function is called, what it still waits for.
+func (b *backend) tellProgress(ctx context.Context) (stop func()) {
+	source := "server reflection"
+	if b.cfg.DescriptorSet != "" {
+		source = "descriptor set " + b.cfg.DescriptorSet
+	}
+	start := time.Now()
+	b.logger.Info("discovering the backend's services", "target", b.cfg.Target, "from", source, "timeout", b.cfg.DiscoveryTimeout)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				b.logger.Info("waiting for the backend", "target", b.cfg.Target, "connection", b.conn.GetState().String(),
+					"waited", time.Since(start).Round(time.Second), "timeout", b.cfg.DiscoveryTimeout)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // ready checks that the backend can serve: with grpc.health.v1 when it
@@ -204,19 +243,24 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		opts = append(opts, gateway.WithUnknownQueryParams())
 	}
 	for name, m := range b.Methods {
-		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
-		if m.Heartbeat > 0 {
-			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
-		}
-		if m.MaxMessageGap > 0 {
-			so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
-		}
-		opts = append(opts, gateway.WithMethodOptions(name, so))
+		opts = append(opts, gateway.WithMethodOptions(name, streamOptions(m)))
 		if m.Get != "" || m.Post != "" {
 			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
 		}
 	}
 	return opts, nil
+}
+
+// streamOptions are the stream options of a method override.
+func streamOptions(m config.Method) *ssegwv1.StreamOptions {
+	so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
+	if m.Heartbeat > 0 {
+		so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+	}
+	if m.MaxMessageGap > 0 {
+		so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
+	}
+	return so
 }
 
 // httpRule is the google.api.http rule of a method override: its GET path,

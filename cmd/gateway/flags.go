@@ -57,6 +57,9 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool), stderr io.W
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if err := checkOptions(cfg, loader.Origin); err != nil {
+		return nil, err
+	}
 	cmd.cfg = cfg
 	return cmd, nil
 }

@@ -41,6 +41,13 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	}
 	cfg := cmd.cfg
 	logger := newLogger(cfg.Log, stderr)
+	if cmd.printConfig {
+		// As loaded, before the demo adds its backend, so that it loads
+		// back with --config.
+		if err := printConfig(stdout, cfg); err != nil {
+			return err
+		}
+	}
 
 	if cfg.Demo {
 		addr, stopBackend, err := startDemoBackend()
@@ -87,9 +94,12 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	if cmd.printConfig {
 		gws, err := discoverAll(ctx, cfg, a.backends, shared)
 		if err != nil {
+			fmt.Fprintf(stdout, "# routes: unknown, the backends' services could not be discovered:\n#   %s\n", strings.ReplaceAll(err.Error(), "\n", "\n#   "))
 			return err
 		}
-		return printConfig(stdout, cfg, a.backends, gws)
+		fmt.Fprintln(stdout, "# routes")
+		printRoutes(stdout, a.backends, gws, "#   ")
+		return nil
 	}
 	return serve(ctx, cfg, a, shared, logger, stdout)
 }
@@ -290,17 +300,14 @@ func printRoutes(w io.Writer, backends []*backend, gws []*gateway.Gateway, inden
 	}
 }
 
-// printConfig writes the effective configuration as YAML, and the route
-// table as comments, so that the output can serve as a config file.
-func printConfig(w io.Writer, cfg *config.Config, backends []*backend, gws []*gateway.Gateway) error {
+// printConfig writes the effective configuration as YAML, which can serve
+// as a config file; the route table follows as comments once discovered.
+func printConfig(w io.Writer, cfg *config.Config) error {
 	out, err := cfg.YAML()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "# effective configuration\n%s# routes\n", out)
-	var routes strings.Builder
-	printRoutes(&routes, backends, gws, "#   ")
-	_, err = io.WriteString(w, routes.String())
+	_, err = fmt.Fprintf(w, "# effective configuration\n%s", out)
 	return err
 }
 

@@ -104,8 +104,9 @@ func Settings() []Setting {
 // Loader reads the configuration: the defaults, then the YAML file, then
 // the environment, then the flags.
 type Loader struct {
-	file  string
-	given []given // flags, in the order given
+	file    string
+	given   []given           // flags, in the order given
+	origins map[string]string // of the last Load: key → where it was set
 }
 
 // given is one flag as given on the command line.
@@ -172,10 +173,26 @@ func (l *Loader) Load(lookupEnv func(string) (string, bool)) (*Config, error) {
 		}
 		seen[g.s.Key] = true
 	}
+	l.origins = c.origins
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return &c.cfg, nil
+}
+
+// Origin says where the last Load found the value of key ("flag
+// --cors-origin", "file gateway.yaml line 3", …), or of the first key
+// under it, or "default", for errors about keys found after loading.
+func (l *Loader) Origin(key string) string {
+	if o, ok := l.origins[key]; ok {
+		return o
+	}
+	for _, k := range sortedKeys(l.origins) {
+		if strings.HasPrefix(k, key+".") || strings.HasPrefix(k, key+"[") {
+			return l.origins[k]
+		}
+	}
+	return "default"
 }
 
 // loaded is a configuration being read, with where each key came from.

@@ -13,8 +13,9 @@ import (
 // peer for patience or longer: bytes not sent yet (the peer's receive
 // window is shut: it stopped reading) or sent but not acknowledged, while
 // the peer acknowledged nothing for patience (on a healthy connection,
-// data is acknowledged within a round trip). It is false where the system
-// does not say (outside Linux), and for connections that are not TCP.
+// data is acknowledged within a round trip), whether or not the kernel has
+// closed the connection since. It is false where the system does not say
+// (outside Linux), and for connections that are not TCP.
 func Backlogged(c net.Conn, patience time.Duration) bool {
 	rc := rawConn(c)
 	if rc == nil {

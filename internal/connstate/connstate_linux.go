@@ -7,18 +7,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// States of linux/tcp_states.h.
-const (
-	tcpEstablished = 1
-	tcpClose       = 7
-)
+// tcpClose is TCP_CLOSE of linux/tcp_states.h.
+const tcpClose = 7
 
 func backlogged(rc syscall.RawConn, patience time.Duration) bool {
 	info := tcpInfo(rc)
-	if info == nil || info.State != tcpEstablished {
-		return false
-	}
-	return waiting(info, patience)
+	// In any state: the kernel may have closed the connection already
+	// (after a timeout), keeping what waited.
+	return info != nil && waiting(info, patience)
 }
 
 // waiting reports whether data waits for the peer, which acknowledged
