@@ -181,8 +181,11 @@ func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }
 
-// WithMaxRequestBytes bounds the size of a POST body and of the request
-// query parameter (default 1 MiB).
+// WithMaxRequestBytes bounds the size of a POST body (413 over it) and of
+// the request query parameter (400 over it), default 1 MiB. The parameter
+// is in the URL, which the http.Server's MaxHeaderBytes bounds first
+// (1 MiB by default, with the headers; 64 KiB in cmd/gateway), answering
+// 431 itself.
 func WithMaxRequestBytes(n int64) Option {
 	return func(c *config) { c.maxRequestBytes = n }
 }

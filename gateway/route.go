@@ -39,6 +39,7 @@ type method struct {
 	heartbeat      time.Duration
 	heartbeatEvent string
 	maxMessageGap  time.Duration // 0: no limit
+	idWarnings     logEvery      // of ids that cannot be sent
 }
 
 // route is a method bound to one HTTP method and path template.

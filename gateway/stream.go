@@ -123,7 +123,9 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		}
 		if err := ew.send(&ev, rcv.more()); err != nil {
 			if errors.Is(err, sse.ErrInvalidField) {
-				g.cfg.logger.Warn("event id cannot be sent", "method", rt.method.fullName, "error", err)
+				if ok, held := rt.method.idWarnings.allow(time.Now()); ok {
+					g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", rt.method.fullName, "error", err, "held_back", held)
+				}
 				ev.ID = ""
 				if ew.send(&ev, rcv.more()) == nil {
 					sr.sent()

@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	cmd, err := parseArgs(args, lookupEnv, stderr)
+	cmd, err := parseArgs(args, lookupEnv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -217,6 +217,10 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 	return drain(cfg, a, srv, adminSrv, gws, logger)
 }
 
+// flushTimeout bounds the wait, after the drain timeout, for the streams
+// whose connections were closed to end and log.
+const flushTimeout = 5 * time.Second
+
 // drain shuts down gracefully: /readyz fails at once; after drain.delay
 // the listener stops accepting, every open stream is told to reconnect
 // elsewhere, and the process waits up to drain.timeout for them to end.
@@ -246,6 +250,15 @@ func drain(cfg *config.Config, a *app, srv, adminSrv *http.Server, gws []*gatewa
 	if err := <-shut; err != nil {
 		logger.Warn("closing connections that outlived the drain timeout", "error", err)
 		_ = srv.Close()
+		// Their streams end now: wait for them, so that their access log
+		// lines are written before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+		defer cancel()
+		for _, gw := range gws {
+			if err := gw.Drain(flushCtx); err != nil {
+				logger.Warn("streams still open after their connections closed", "error", err)
+			}
+		}
 	}
 	if adminSrv != nil {
 		adminCtx, cancel := context.WithTimeout(context.Background(), time.Second)

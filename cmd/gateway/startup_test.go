@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -148,5 +149,25 @@ func TestPrintConfigOfTheDemoLoadsBack(t *testing.T) {
 	if !strings.Contains(first.String(), "demo: true\n") || !strings.Contains(first.String(), "max_streams: 42\n") ||
 		!strings.Contains(first.String(), "GET  /v1/symbols/{symbol}/ticks") {
 		t.Errorf("output:\n%s", first.String())
+	}
+}
+
+// TestHelpGoesToStdout: --help prints the usage to standard output, as
+// asked for, and exits with status 0; standard error stays empty.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		cmd := exec.Command(os.Args[0], arg)
+		cmd.Env = append(os.Environ(), runMainEnv+"=1")
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Errorf("%s: %v, want exit status 0", arg, err)
+		}
+		if !strings.HasPrefix(stdout.String(), "Usage: gateway") || !strings.Contains(stdout.String(), "-max-streams") {
+			t.Errorf("%s: standard output %q, want the usage", arg, stdout.String())
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("%s: standard error %q, want nothing", arg, stderr.String())
+		}
 	}
 }
