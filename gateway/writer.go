@@ -167,7 +167,7 @@ func (ew *eventWriter) close() {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	ew.closed = true
-	if ew.err == nil && ew.stopped() {
+	if ew.err == nil && ew.sr.reason == reasonNone && ew.stopped() {
 		// The stream may end because the connection closed, found by the
 		// server's reader rather than by a write: a client that had
 		// stopped taking data is a slow consumer all the same.
