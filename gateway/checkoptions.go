@@ -91,6 +91,10 @@ func (cfg *config) check() error {
 		return fmt.Errorf("gateway: Retry-After must be positive, not %v", ops.retryAfter)
 	case ops.clientAddress == nil:
 		return fmt.Errorf("gateway: the client address function is nil")
+	case ops.bodyReadTimeout <= 0:
+		return fmt.Errorf("gateway: body read timeout must be positive, not %v", ops.bodyReadTimeout)
+	case ops.maxBodyBuffer < cfg.maxRequestBytes:
+		return fmt.Errorf("gateway: the body buffer limit (%d bytes) must be at least the maximum request size (%d bytes)", ops.maxBodyBuffer, cfg.maxRequestBytes)
 	}
 	return nil
 }

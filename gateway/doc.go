@@ -2,19 +2,23 @@
 // routes.
 //
 // A Gateway is an http.Handler. It is built from a connection to a backend
-// and a source of descriptors (server reflection, a descriptor set file, or
-// descriptors compiled into the program), and it maps every
-// server-streaming method it finds to one or more routes:
+// and a source of descriptors (server reflection, a descriptor set file,
+// .proto files compiled at start, or descriptors compiled into the
+// program), and it maps every server-streaming method it finds to one or
+// more routes:
 //
 //   - the method's google.api.http rules: GET rules, and POST rules with a
 //     body for fetch-based clients, including additional_bindings and path
 //     templates such as "/v1/{name=shelves/*}/events";
 //   - for a method without such a rule, GET /<package.Service>/<Method>.
 //
-// The request message is built from path variables and query parameters
-// (with grpc-gateway's runtime), from the whole request as protojson in the
-// "request" query parameter, or from the POST body. Each response message
-// becomes one event whose data is single-line protojson. The event name, the
+// The request message is built from the method's own descriptors, with
+// grpc-gateway's rules: from the whole request as protojson in the
+// "request" query parameter, the POST body, path variables and query
+// parameters. Each response message becomes one event whose data is the
+// message's JSON exactly as protojson writes it, but compact and the same
+// in every build, written straight from the received wire bytes (see
+// [WithMarshalOptions]). The event name, the
 // field that becomes the event id, the request field that receives a
 // reconnecting client's Last-Event-ID and the heartbeat are set per method
 // with the ssegw.v1.stream method option, or with [WithMethodOptions].
@@ -35,7 +39,10 @@
 // always forwarded to the backend. [WithWriteTimeout] disconnects a client
 // that stops reading and cancels its backend call; [WithStreamLimits] caps
 // concurrent streams, in all and per client, answering 503 and 429 with
-// Retry-After; [WithMaxStreamLifetime] rotates long connections. On
+// Retry-After; request bodies are read before a stream takes its slot,
+// within [WithBodyReadTimeout] (408 after it) and, all bodies together,
+// [WithMaxBodyBufferBytes] of memory; [WithMaxStreamLifetime] rotates long
+// connections. On
 // shutdown, [Gateway.Drain] tells every open stream to reconnect and waits
 // for them to end. [Join] serves the routes of several gateways, one per
 // backend, as one handler.

@@ -6,29 +6,40 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ssegw/ssegw/internal/descriptors"
+	"github.com/ssegw/ssegw/internal/fanout"
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Gateway serves the server-streaming methods of a gRPC backend as SSE
 // routes. It is an http.Handler; its routes can also be added to an
 // existing grpc-gateway ServeMux with Register.
 type Gateway struct {
-	conn             grpc.ClientConnInterface
-	cfg              config
-	routes           []*route
-	mux              *runtime.ServeMux
-	resolver         *typeResolver
-	marshal          protojson.MarshalOptions
-	marshalStatus    protojson.MarshalOptions
-	unmarshalRequest protojson.UnmarshalOptions
-	incomingHeaders  []string
-	outgoingKeys     []string
-	ops              *operations
-	cors             *corsPolicy
-	gzipWriters      sync.Pool
+	conn            grpc.ClientConnInterface
+	cfg             config
+	routes          []*route
+	mux             *runtime.ServeMux
+	resolver        *typeResolver
+	events          *pbjson.Encoder // messages as event data
+	statuses        *pbjson.Encoder // google.rpc.Status as JSON
+	backendCodec    grpc.CallOption // keeps received messages as wire bytes
+	incomingHeaders []string
+	outgoingKeys    []string
+	ops             *operations
+	cors            *corsPolicy
+	allow           allowIndex
+	gzipWriters     sync.Pool
+	// hub holds the shared streams of the methods that share them.
+	hub *fanout.Hub
+	// private numbers the shared streams that a subscriber has to
+	// itself, so that no other joins them.
+	private atomic.Uint64
 }
 
 // New builds a Gateway for the backend reached through conn. It finds the
@@ -42,7 +53,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		return nil, err
 	}
 	if cfg.source == nil {
-		cfg.source = reflectionSource{}
+		cfg.source = descriptors.Reflection()
 	}
 	incoming, _ := normalizeHeaderNames(cfg.incomingHeaders)
 	outgoing, _ := normalizeHeaderNames(cfg.outgoingMetadata)
@@ -52,28 +63,25 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		cors.proxies = cfg.trustedProxies
 	}
 
-	services, err := cfg.source.services(ctx, conn, cfg.services)
+	found, err := cfg.source.Load(ctx, conn, cfg.services)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", sourceError(err))
 	}
-	resolver, err := newTypeResolver(services)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+	services, resolver := found.Services, found.Types
+	marshal := cfg.marshal
+	if marshal.Resolver == nil {
+		marshal.Resolver = resolver
 	}
 	g := &Gateway{
-		conn:             conn,
-		cfg:              cfg,
-		resolver:         resolver,
-		marshal:          cfg.marshal,
-		marshalStatus:    protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver},
-		unmarshalRequest: requestUnmarshaler(resolver),
-		incomingHeaders:  incoming,
-		outgoingKeys:     outgoing,
-		cors:             cors,
-	}
-	g.marshal.Multiline, g.marshal.Indent = false, ""
-	if g.marshal.Resolver == nil {
-		g.marshal.Resolver = resolver
+		conn:            conn,
+		cfg:             cfg,
+		resolver:        resolver,
+		events:          pbjson.NewEncoder(marshal),
+		statuses:        pbjson.NewEncoder(protojson.MarshalOptions{EmitUnpopulated: true, Resolver: resolver}),
+		backendCodec:    newFrameCodec().callOption(),
+		incomingHeaders: incoming,
+		outgoingKeys:    outgoing,
+		cors:            cors,
 	}
 
 	for _, sd := range services {
@@ -82,11 +90,12 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			if !md.IsStreamingServer() || md.IsStreamingClient() {
 				continue
 			}
-			m, err := newMethod(md, streamOptionsOf(md, cfg.methodOptions[md.FullName()]), &cfg)
+			m, err := newMethod(md, cfg.streamOptions(md), &cfg)
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
-			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger)
+			g.setEncoder(m)
+			routes, err := routesOf(m, cfg.httpRuleOf(md), cfg.logger, cfg.requestOptions(resolver))
 			if err != nil {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
@@ -98,12 +107,24 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
 	}
+	if err := g.setupSharing(); err != nil {
+		return nil, err
+	}
+	if g.allow, err = newAllowIndex(g.routes); err != nil {
+		return nil, err
+	}
 	g.mux = runtime.NewServeMux(
 		runtime.WithErrorHandler(g.muxErrorHandler),
 		runtime.WithRoutingErrorHandler(g.routingErrorHandler),
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
+		// A form POST to a GET route is a 405, not a GET (grpc-gateway's
+		// fallback for long URLs).
+		runtime.WithDisablePathLengthFallback(),
 	)
 	if err := g.Register(g.mux); err != nil {
+		return nil, err
+	}
+	if err := g.serveOpenAPI(); err != nil {
 		return nil, err
 	}
 	if err := g.setupOps(conn); err != nil {
@@ -143,6 +164,10 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 func (g *Gateway) Register(mux *runtime.ServeMux) error {
 	for _, rt := range g.routes {
 		err := mux.HandlePath(rt.HTTPMethod, rt.Path, func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+			if rt.method.share != nil {
+				g.serveShared(rt, w, r, pathParams)
+				return
+			}
 			g.serve(rt, w, r, pathParams)
 		})
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ssegw/ssegw/gateway"
 	"github.com/ssegw/ssegw/internal/demo"
@@ -25,6 +26,34 @@ type call struct {
 	method string
 	md     metadata.MD
 	ended  chan struct{} // closed when the call's context ends
+
+	mu  sync.Mutex
+	req proto.Message // the request message, once received
+}
+
+// request returns the request message the backend received.
+func (c *call) request() proto.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.req
+}
+
+// recordingStream keeps the first message the backend receives.
+type recordingStream struct {
+	grpc.ServerStream
+	c *call
+}
+
+func (s recordingStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if msg, ok := m.(proto.Message); ok && err == nil {
+		s.c.mu.Lock()
+		if s.c.req == nil {
+			s.c.req = proto.Clone(msg)
+		}
+		s.c.mu.Unlock()
+	}
+	return err
 }
 
 // recorder is a stream interceptor that records every call the backend
@@ -54,7 +83,18 @@ func (r *recorder) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 	case r.added <- c:
 	default: // nobody waits for calls in this test
 	}
-	return handler(srv, ss)
+	return handler(srv, recordingStream{ServerStream: ss, c: c})
+}
+
+// last returns the most recent call.
+func (r *recorder) last(t *testing.T) *call {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) == 0 {
+		t.Fatal("the backend received no call")
+	}
+	return r.calls[len(r.calls)-1]
 }
 
 func (r *recorder) count() int {

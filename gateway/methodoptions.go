@@ -32,16 +32,25 @@ func streamOptionsOf(md protoreflect.MethodDescriptor, override *ssegwv1.StreamO
 
 // methodExtension reads an extension of a method's options. Options that
 // were decoded before the extension's type was linked in hold it as unknown
-// fields; they are decoded again with the types known now.
+// fields, and options built by a compiler (protocompile) may hold it as a
+// dynamic message; both are decoded again with the types known now.
 func methodExtension(md protoreflect.MethodDescriptor, xt protoreflect.ExtensionType) any {
 	opts, ok := md.Options().(*descriptorpb.MethodOptions)
 	if !ok || opts == nil {
 		return nil
 	}
-	if proto.HasExtension(opts, xt) {
+	var stored protoreflect.ExtensionType
+	opts.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if xd, ok := fd.(protoreflect.ExtensionTypeDescriptor); ok && fd.Number() == xt.TypeDescriptor().Number() {
+			stored = xd.Type()
+			return false
+		}
+		return true
+	})
+	if stored == xt {
 		return proto.GetExtension(opts, xt)
 	}
-	if len(opts.ProtoReflect().GetUnknown()) == 0 {
+	if stored == nil && len(opts.ProtoReflect().GetUnknown()) == 0 {
 		return nil
 	}
 	raw, err := proto.Marshal(opts)

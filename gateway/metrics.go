@@ -19,6 +19,10 @@ type metrics struct {
 	slow       *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	firstEvent *prometheus.HistogramVec
+	// bodies and bodyBytes count the request bodies being read, before
+	// their streams are admitted, and the bytes their buffers hold.
+	bodies    prometheus.Gauge
+	bodyBytes prometheus.Gauge
 }
 
 // routeMetrics are the metrics of one route, resolved once so that a
@@ -60,7 +64,7 @@ func newMetrics(reg prometheus.Registerer, conn grpc.ClientConnInterface) (*metr
 		}, routeLabels()),
 		ends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ssegw_streams_ended_total",
-			Help: "Requests for streams that ended, by why (end, error, refused, limit, client_closed, slow_consumer, drain, max_lifetime) and gRPC code.",
+			Help: "Requests for streams that ended, by why (end, error, refused, limit, client_closed, slow_consumer, drain, max_lifetime, body_timeout) and gRPC code.",
 		}, routeLabels("reason", "code")),
 		slow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ssegw_slow_consumer_disconnects_total",
@@ -76,8 +80,16 @@ func newMetrics(reg prometheus.Registerer, conn grpc.ClientConnInterface) (*metr
 			Help:    "Time from the request to the first event of a stream, for streams that sent one.",
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, routeLabels()),
+		bodies: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ssegw_request_bodies_reading",
+			Help: "Request bodies being read, before their streams are admitted.",
+		}),
+		bodyBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ssegw_request_body_buffer_bytes",
+			Help: "Bytes held by the buffers of request bodies being read.",
+		}),
 	}
-	collectors := []prometheus.Collector{m.open, m.events, m.bytes, m.heartbeats, m.ends, m.slow, m.duration, m.firstEvent}
+	collectors := []prometheus.Collector{m.open, m.events, m.bytes, m.heartbeats, m.ends, m.slow, m.duration, m.firstEvent, m.bodies, m.bodyBytes}
 	if sc, ok := conn.(stateConn); ok {
 		collectors = append(collectors, newConnStateCollector(sc))
 	}

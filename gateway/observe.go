@@ -35,6 +35,8 @@ const (
 	reasonSlowConsumer                  // a write missed its deadline
 	reasonDrain                         // ended by Drain, or refused during it
 	reasonMaxLifetime                   // ended at the end of its lifetime
+	reasonOverflow                      // a subscriber of a shared stream fell behind its queue
+	reasonBodyTimeout                   // the request body did not arrive in time: 408
 )
 
 func (r endReason) String() string {
@@ -55,6 +57,10 @@ func (r endReason) String() string {
 		return "drain"
 	case reasonMaxLifetime:
 		return "max_lifetime"
+	case reasonOverflow:
+		return "overflow"
+	case reasonBodyTimeout:
+		return "body_timeout"
 	}
 	return "unknown"
 }
@@ -91,16 +97,18 @@ type streamRecord struct {
 	httpStatus int
 	reason     endReason
 	code       codes.Code
+	// join says how a subscriber of a shared stream joined it ("live",
+	// "replay", "resume"); empty for a stream of its own.
+	join     string
+	replayed int // events replayed from the shared stream's window
 
 	mw meteredWriter
 }
 
-// admit starts the record of a request for rt's stream, and refuses it
-// when the gateway is draining or a stream limit is reached. The returned
-// ResponseWriter counts what is written; admitted is false when the
-// request was answered already.
-func (g *Gateway) admit(rt *route, w http.ResponseWriter, r *http.Request) (sr *streamRecord, _ http.ResponseWriter, admitted bool) {
-	sr = &streamRecord{g: g, rt: rt, m: rt.metrics, r: r, client: g.ops.cfg.clientAddress(r), start: time.Now()}
+// record starts the record of a request for rt's stream. The returned
+// ResponseWriter counts what is written.
+func (g *Gateway) record(rt *route, w http.ResponseWriter, r *http.Request) (*streamRecord, http.ResponseWriter) {
+	sr := &streamRecord{g: g, rt: rt, m: rt.metrics, r: r, client: g.ops.cfg.clientAddress(r), start: time.Now()}
 	sr.mw = meteredWriter{ResponseWriter: w, sr: sr}
 	w = &sr.mw
 
@@ -116,20 +124,26 @@ func (g *Gateway) admit(rt *route, w http.ResponseWriter, r *http.Request) (sr *
 			attribute.String("rpc.method", string(rt.method.desc.Name())),
 			attribute.String("client.address", sr.client),
 		))
+	return sr, w
+}
 
+// admit counts the stream, and refuses it when the gateway is draining or
+// a stream limit is reached: false when the request was answered already.
+func (sr *streamRecord) admit(w http.ResponseWriter) bool {
+	g := sr.g
 	if !g.ops.tracker.enter() {
 		sr.reject(w, reasonDrain, status.Error(codes.Unavailable, "the gateway is shutting down; retry"))
-		return sr, w, false
+		return false
 	}
 	sr.tracked = true
 	if l := g.ops.cfg.limiter; l != nil {
 		if err := l.acquire(sr.client); err != nil {
 			sr.reject(w, reasonLimit, err)
-			return sr, w, false
+			return false
 		}
 		sr.limited = true
 	}
-	return sr, w, true
+	return true
 }
 
 // reject answers a request the gateway will not serve now with err's
@@ -304,7 +318,7 @@ func (sr *streamRecord) end() {
 		attribute.Int64("ssegw.heartbeats", sr.heartbeats),
 	)
 	switch sr.reason {
-	case reasonError, reasonRefused, reasonSlowConsumer:
+	case reasonError, reasonRefused, reasonSlowConsumer, reasonBodyTimeout:
 		sr.span.SetStatus(otelcodes.Error, sr.reason.String()+": "+sr.code.String())
 	}
 	sr.span.End()
@@ -326,6 +340,9 @@ func (sr *streamRecord) end() {
 		}
 		if sr.events > 0 {
 			attrs = append(attrs, slog.Duration("first_event", sr.firstEvent))
+		}
+		if sr.join != "" {
+			attrs = append(attrs, slog.String("shared", sr.join), slog.Int("replayed", sr.replayed))
 		}
 		if sc := sr.span.SpanContext(); sc.HasTraceID() {
 			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))

@@ -39,6 +39,10 @@ type opsConfig struct {
 	maxLifetime    time.Duration
 	drainRetry     time.Duration
 	httpRules      map[protoreflect.FullName]*annotations.HttpRule
+	// bodyReadTimeout and maxBodyBuffer bound the reading of request
+	// bodies (body.go).
+	bodyReadTimeout time.Duration
+	maxBodyBuffer   int64
 }
 
 func defaultOpsConfig() opsConfig {
@@ -48,6 +52,9 @@ func defaultOpsConfig() opsConfig {
 		writeTimeout:  DefaultWriteTimeout,
 		drainRetry:    DefaultDrainRetry,
 		httpRules:     map[protoreflect.FullName]*annotations.HttpRule{},
+
+		bodyReadTimeout: DefaultBodyReadTimeout,
+		maxBodyBuffer:   DefaultMaxBodyBufferBytes,
 	}
 }
 
@@ -59,6 +66,7 @@ type operations struct {
 	tracer     trace.Tracer
 	propagator propagation.TraceContext
 	tracker    streamTracker
+	bodies     bodyBuffers
 	// drainCtx is cancelled by Drain; every open stream watches it.
 	drainCtx context.Context
 	drain    context.CancelFunc
@@ -83,9 +91,15 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 		tracer: tp.Tracer("github.com/ssegw/ssegw/gateway"),
 	}
 	ops.drainCtx, ops.drain = context.WithCancel(context.Background())
+	ops.bodies.max = cfg.maxBodyBuffer
 	if cfg.registerer != nil {
+		unregisterShared, err := g.registerShareMetrics(cfg.registerer)
+		if err != nil {
+			return fmt.Errorf("gateway: metrics: %w", err)
+		}
 		m, err := newMetrics(cfg.registerer, conn)
 		if err != nil {
+			unregisterShared()
 			return fmt.Errorf("gateway: metrics: %w", err)
 		}
 		ops.metrics = m
@@ -100,8 +114,9 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 // WithMetrics registers the gateway's Prometheus metrics with reg: open
 // streams, events, bytes and heartbeats sent, stream ends by reason and
 // gRPC code, stream duration and time to first event, slow-consumer
-// disconnects and, when the backend connection is a *grpc.ClientConn, its
-// connectivity state. See docs/operations.md for the list.
+// disconnects, request bodies being read and the bytes they hold and,
+// when the backend connection is a *grpc.ClientConn, its connectivity
+// state. See docs/operations.md for the list.
 //
 // The metric names are fixed, so two gateways registering with one
 // registry need distinct constant labels, such as

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	"github.com/ssegw/ssegw/internal/descriptors"
 )
 
 // Defaults of the options.
@@ -26,9 +27,10 @@ const (
 type Option func(*config)
 
 type config struct {
-	source           descriptorSource
+	source           descriptors.Source
 	services         []string
 	methodOptions    map[protoreflect.FullName]*ssegwv1.StreamOptions
+	sharing          map[protoreflect.FullName]*ssegwv1.Sharing
 	heartbeat        time.Duration
 	heartbeatEvent   string
 	retry            time.Duration
@@ -49,6 +51,9 @@ type config struct {
 	// field through (grpc-gateway's behaviour) instead of refusing them.
 	ignoreUnknownParams bool
 	ops                 opsConfig
+	// openAPIPath, when set, serves the OpenAPI document there.
+	openAPIPath string
+	openAPIInfo OpenAPIInfo
 }
 
 func defaultConfig() config {
@@ -62,28 +67,9 @@ func defaultConfig() config {
 		requestParam:     DefaultRequestParam,
 		maxRequestBytes:  DefaultMaxRequestBytes,
 		methodOptions:    map[protoreflect.FullName]*ssegwv1.StreamOptions{},
+		sharing:          map[protoreflect.FullName]*ssegwv1.Sharing{},
 		ops:              defaultOpsConfig(),
 	}
-}
-
-// WithReflection discovers the backend's services and their descriptors
-// with gRPC server reflection on the backend connection. It is the default
-// when no other descriptor source is given.
-func WithReflection() Option {
-	return func(c *config) { c.source = reflectionSource{} }
-}
-
-// WithDescriptorSetFile reads descriptors from a serialized
-// google.protobuf.FileDescriptorSet, as written by `buf build -o file.binpb`
-// or `protoc --include_imports -o file.pb`.
-func WithDescriptorSetFile(path string) Option {
-	return func(c *config) { c.source = descriptorSetFileSource{path: path} }
-}
-
-// WithFiles takes descriptors from file descriptors compiled into the
-// program, such as demov1.File_examples_demo_v1_demo_proto.
-func WithFiles(files ...protoreflect.FileDescriptor) Option {
-	return func(c *config) { c.source = filesSource{files: files} }
 }
 
 // WithServices restricts the gateway to the named services (full names such
@@ -146,9 +132,12 @@ func WithOutgoingMetadata(keys ...string) Option {
 	return func(c *config) { c.outgoingMetadata = keys }
 }
 
-// WithMarshalOptions sets how messages become event data. Multiline and
-// Indent are ignored, since data is always one line. Useful fields are
-// UseProtoNames, EmitUnpopulated and UseEnumNumbers.
+// WithMarshalOptions sets how messages become event data, with
+// protojson's options: UseProtoNames, UseEnumNumbers, EmitUnpopulated,
+// EmitDefaultValues, AllowPartial and Resolver (by default, the types of
+// the backend's descriptors, then those linked into the program) mean what
+// they mean to protojson. The data is always compact, on one line:
+// Multiline and Indent are ignored.
 func WithMarshalOptions(o protojson.MarshalOptions) Option {
 	return func(c *config) { c.marshal = o }
 }
@@ -168,15 +157,18 @@ func WithLastEventIDParam(name string) Option {
 
 // WithRequestParam names the query parameter that carries the whole request
 // message as protojson (default "request"), for requests that query
-// parameters cannot express, such as repeated messages. Path variables and
-// other query parameters are applied on top of it.
+// parameters cannot express, such as repeated messages. The POST body,
+// path variables and other query parameters are applied on top of it. A
+// route with body "*" refuses it: the request goes in the body there.
 func WithRequestParam(name string) Option {
 	return func(c *config) { c.requestParam = name }
 }
 
 // WithUnknownQueryParams ignores query parameters that name no field of
-// the request message, as grpc-gateway does, instead of answering 400. Use
-// it for clients that add parameters of their own, such as cache busters.
+// the request message, that name a field the path or the body binds, or
+// that a route with body "*" does not read, as grpc-gateway does, instead
+// of answering 400. Use it for clients that add parameters of their own,
+// such as cache busters.
 func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }

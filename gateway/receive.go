@@ -1,12 +1,11 @@
 package gateway
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Receiving ahead.
@@ -19,10 +18,16 @@ import (
 // ready, so that the events that are ready together leave in one write.
 // gRPC cannot tell whether a message is ready without waiting for it, and
 // the goroutine receiving ahead is what tells: its messages wait in a
-// bounded channel. It runs only while the stream is busy: it stops after
-// the first receive that waited aheadIdle or more, so a stream that goes
-// quiet holds it, parked in that receive, only until its next message or
-// its end, and then keeps a single goroutine.
+// channel, bounded in number and in bytes, as gRPC flow control bounds
+// what the backend sends, so that a slow client still slows the backend.
+// It runs only while the stream is busy: it stops after the first receive
+// that waited aheadIdle or more, so a stream that goes quiet holds it,
+// parked in that receive, only until its next message or its end, and
+// then keeps a single goroutine.
+//
+// Messages are frames of wire bytes in gRPC's pooled buffers, handed back
+// as soon as the pump has written their event: a quiet stream holds no
+// message, whatever the size of those it received before.
 const (
 	// readyWait is how long a receive may take and still count as having
 	// found its message ready.
@@ -30,77 +35,81 @@ const (
 	// readyAfter is how many receives in a row must find their message
 	// ready before the pump starts receiving ahead.
 	readyAfter = 4
-	// aheadDepth bounds the messages received ahead, as gRPC flow control
-	// bounds what the backend sends: a slow client still slows the backend.
-	// The pump hands messages back for reuse aheadDepth/2 at a time, so
-	// that a receiving goroutine that is ahead sleeps and wakes once per
-	// half batch, not once per message.
-	aheadDepth = 16
+	// aheadMessages and aheadBytes bound the messages received ahead and
+	// not yet written. A message larger than aheadBytes is received alone.
+	aheadMessages = 256
+	aheadBytes    = 64 << 10
 	// aheadIdle ends receiving ahead: after a receive that waited this
 	// long, the pump receives by itself again.
 	aheadIdle = 100 * time.Millisecond
 )
 
+// aheadUnit counts one message in receiver.pending, whose low bits count
+// bytes.
+const aheadUnit = 1 << 40
+
+// frames pools the frames of messages received ahead.
+var frames = sync.Pool{New: func() any { return new(frame) }}
+
 // receiver receives the backend's messages for a stream's pump.
 type receiver struct {
-	cs      grpc.ClientStream
-	mt      protoreflect.MessageType
-	msg     proto.Message // the message of the pump's own receives
-	pending bool          // msg holds a message that next has not returned
-	ready   int           // the pump's receives in a row that found a message ready
+	cs         grpc.ClientStream
+	own        frame  // the frame of the pump's own receives
+	prefetched bool   // own holds a message that next has not returned
+	ready      int    // the pump's receives in a row that found a message ready
+	cur        *frame // the frame next returned, until done
+	// ownBytes is the size of own's message while it is held.
+	ownBytes atomic.Int64
 
-	// While receiving ahead, ahead carries the messages; it is nil
-	// otherwise. free holds the messages to receive into (aheadDepth in
-	// all, so that ahead never fills), held is the one the pump works on,
-	// and used those it is done with.
-	ahead   chan received
-	free    chan proto.Message
-	held    proto.Message
-	used    []proto.Message
+	// While receiving ahead, ahead carries the frames; it is nil
+	// otherwise. pending counts the frames received ahead and not yet done
+	// with, in aheadUnits, plus their bytes. When it is over a bound, the
+	// goroutine receiving ahead waits for room, which done signals.
+	ahead   chan *frame
+	pending atomic.Int64
+	waiting atomic.Bool
+	room    chan struct{}
+	quit    chan struct{} // closed by stop
 	stopped atomic.Bool
 }
 
-// received is a message received ahead.
-type received struct {
-	msg  proto.Message
-	err  error
-	last bool // the goroutine receiving ahead stopped after this one
+// newReceiver receives the messages of cs.
+func newReceiver(cs grpc.ClientStream) *receiver {
+	return &receiver{cs: cs}
 }
 
-// newReceiver receives messages of type mt from cs. msg is a message of
-// that type; with pending, it holds a message received already, which
-// next returns first.
-func newReceiver(cs grpc.ClientStream, mt protoreflect.MessageType, msg proto.Message, pending bool) *receiver {
-	return &receiver{cs: cs, mt: mt, msg: msg, pending: pending}
+// prefetch receives the first message, which next returns first.
+func (r *receiver) prefetch() error {
+	if err := r.cs.RecvMsg(&r.own); err != nil {
+		return err
+	}
+	r.ownBytes.Store(int64(r.own.size()))
+	r.prefetched = true
+	return nil
 }
 
 // next returns the next message, or the error that ended the stream. The
-// message is valid until the following call.
-func (r *receiver) next() (proto.Message, error) {
-	if r.held != nil {
-		r.used = append(r.used, r.held)
-		r.held = nil
-		if len(r.used) >= aheadDepth/2 || r.ahead == nil {
-			for _, m := range r.used {
-				r.free <- m
-			}
-			r.used = r.used[:0]
-		}
-	}
+// frame is valid until done.
+func (r *receiver) next() (*frame, error) {
 	if r.ahead != nil {
-		res := <-r.ahead
-		if res.last {
+		f := <-r.ahead
+		if f.last {
 			r.ahead, r.ready = nil, 0
 		}
-		r.held = res.msg
-		return res.msg, res.err
+		r.cur = f
+		if err := f.err; err != nil {
+			r.done()
+			return nil, err
+		}
+		return f, nil
 	}
-	if r.pending {
-		r.pending = false
-		return r.msg, nil
+	if r.prefetched {
+		r.prefetched = false
+		r.cur = &r.own
+		return &r.own, nil
 	}
 	start := time.Now()
-	if err := r.cs.RecvMsg(r.msg); err != nil {
+	if err := r.cs.RecvMsg(&r.own); err != nil {
 		return nil, err
 	}
 	if time.Since(start) < readyWait {
@@ -108,10 +117,37 @@ func (r *receiver) next() (proto.Message, error) {
 	} else {
 		r.ready = 0
 	}
+	r.ownBytes.Store(int64(r.own.size()))
 	if r.ready >= readyAfter {
 		r.receiveAhead()
 	}
-	return r.msg, nil
+	r.cur = &r.own
+	return &r.own, nil
+}
+
+// done hands back the frame next returned last.
+func (r *receiver) done() {
+	f := r.cur
+	if f == nil {
+		return
+	}
+	r.cur = nil
+	n := int64(f.size())
+	f.release()
+	if f == &r.own {
+		r.ownBytes.Store(0)
+		return
+	}
+	*f = frame{}
+	frames.Put(f)
+	left := r.pending.Add(-aheadUnit - n)
+	if r.waiting.Load() && left/aheadUnit <= aheadMessages/2 && left%aheadUnit <= aheadBytes/2 &&
+		r.waiting.CompareAndSwap(true, false) {
+		select {
+		case r.room <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // more reports whether another message is ready now, so that the event
@@ -120,41 +156,72 @@ func (r *receiver) more() bool {
 	return r.ahead != nil && len(r.ahead) > 0
 }
 
+// holding returns the bytes of the messages received and not yet done
+// with.
+func (r *receiver) holding() int64 {
+	return r.ownBytes.Load() + r.pending.Load()%aheadUnit
+}
+
 // receiveAhead starts the goroutine that receives ahead.
 func (r *receiver) receiveAhead() {
-	if r.free == nil {
-		r.free = make(chan proto.Message, aheadDepth)
-		for range aheadDepth {
-			r.free <- r.mt.New().Interface()
-		}
-		r.used = make([]proto.Message, 0, aheadDepth/2)
+	if r.quit == nil {
+		r.quit = make(chan struct{})
+		r.room = make(chan struct{}, 1)
 	}
-	r.ahead = make(chan received, aheadDepth)
+	r.ahead = make(chan *frame, aheadMessages)
 	go r.run(r.ahead)
 }
 
 // run receives messages into ahead until the stream ends, or goes for
 // aheadIdle without a message, or stop is called. Sending on ahead never
-// blocks: it has room for all the messages there are.
-func (r *receiver) run(ahead chan<- received) {
-	prev := time.Now()
-	for m := range r.free {
-		err := r.cs.RecvMsg(m)
-		now := time.Now()
-		last := err != nil || now.Sub(prev) >= aheadIdle || r.stopped.Load()
-		prev = now
-		ahead <- received{msg: m, err: err, last: last}
+// blocks: it has room for all the messages there may be.
+func (r *receiver) run(ahead chan<- *frame) {
+	for r.waitForRoom() {
+		f := frames.Get().(*frame)
+		start := time.Now()
+		f.err = r.cs.RecvMsg(f)
+		last := f.err != nil || time.Since(start) >= aheadIdle
+		f.last = last
+		r.pending.Add(aheadUnit + int64(f.size()))
+		ahead <- f // f is the pump's now
 		if last {
 			return
 		}
 	}
 }
 
+// waitForRoom waits while the messages received ahead are over a bound.
+// It returns false when stop was called.
+func (r *receiver) waitForRoom() bool {
+	for r.full() {
+		r.waiting.Store(true)
+		if !r.full() {
+			r.waiting.Store(false)
+			break
+		}
+		select {
+		case <-r.room:
+		case <-r.quit:
+			return false
+		}
+	}
+	return !r.stopped.Load()
+}
+
+// full reports whether the messages received ahead are at a bound.
+func (r *receiver) full() bool {
+	p := r.pending.Load()
+	return p/aheadUnit >= aheadMessages || p%aheadUnit >= aheadBytes
+}
+
 // stop ends receiving ahead; the pump calls it last. A receive in progress
 // ends when the stream's context is cancelled.
 func (r *receiver) stop() {
-	if r.free != nil {
-		r.stopped.Store(true)
-		close(r.free)
+	r.done()
+	r.own.release()
+	r.ownBytes.Store(0)
+	r.stopped.Store(true)
+	if r.quit != nil {
+		close(r.quit)
 	}
 }

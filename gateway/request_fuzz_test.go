@@ -9,6 +9,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -49,7 +50,12 @@ func FuzzBuildRequest(f *testing.F) {
 		if m := templateVariable.FindStringSubmatch(rt.Path); m != nil {
 			params[m[1]] = pathValue
 		}
-		msg, md, err := g.buildRequest(rt, httptest.NewRecorder(), req, params)
+		read, err := g.routeBody(rt, httptest.NewRecorder(), req)
+		var msg proto.Message
+		var md metadata.MD
+		if err == nil {
+			msg, md, err = g.buildRequest(rt, req, params, read)
+		}
 		if err != nil {
 			if hse, ok := errors.AsType[*runtime.HTTPStatusError](err); ok {
 				if hse.HTTPStatus != http.StatusRequestEntityTooLarge {

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	ssegwv1 "github.com/ssegw/ssegw/gen/ssegw/v1"
+	"github.com/ssegw/ssegw/internal/httprequest"
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Route is one HTTP route of a Gateway.
@@ -33,23 +34,25 @@ type method struct {
 	desc           protoreflect.MethodDescriptor
 	fullName       string // "/package.Service/Method"
 	in, out        protoreflect.MessageType
+	json           *pbjson.TypeEncoder // writes out's wire bytes as event data
 	event          string
-	id             fieldPath // nil: events carry no id
-	resume         fieldPath // nil: Last-Event-ID goes only to metadata
+	id             httprequest.ScalarPath // nil: events carry no id
+	resume         httprequest.ScalarPath // nil: Last-Event-ID goes only to metadata
 	heartbeat      time.Duration
 	heartbeatEvent string
 	maxMessageGap  time.Duration // 0: no limit
 	idWarnings     logEvery      // of ids that cannot be sent
+	// share says how the method's streams are shared; nil when every
+	// request has a backend call of its own.
+	share *sharing
 }
 
 // route is a method bound to one HTTP method and path template.
 type route struct {
 	Route
 	method *method
-	// body is the resolved body field; nil with Body "*" or "".
-	body protoreflect.FieldDescriptor
-	// pathFields keeps query parameters from overriding path variables.
-	pathFields *utilities.DoubleArray
+	// request builds the request message from the HTTP request.
+	request *httprequest.Builder
 	// metrics are the route's metrics; nil without WithMetrics.
 	metrics *routeMetrics
 }
@@ -68,14 +71,14 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	if p := opts.GetIdField(); p != "" {
-		id, err := resolveScalarPath(md.Output(), p)
+		id, err := httprequest.ResolveScalarPath(md.Output(), p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: id_field: %w", md.FullName(), err)
 		}
 		m.id = id
 	}
 	if p := opts.GetResumeField(); p != "" {
-		resume, err := resolveScalarPath(md.Input(), p)
+		resume, err := httprequest.ResolveScalarPath(md.Input(), p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: resume_field: %w", md.FullName(), err)
 		}
@@ -99,6 +102,11 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 	if err := validateFieldValue("heartbeat_event", m.heartbeatEvent); err != nil {
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
+	share, err := newSharing(opts.GetShare())
+	if err != nil {
+		return nil, fmt.Errorf("%s: share: %w", md.FullName(), err)
+	}
+	m.share = share
 	return m, nil
 }
 
@@ -119,7 +127,7 @@ func validateFieldValue(field, v string) error {
 
 // routesOf returns the routes of m: its GET and POST http rules (with
 // additional bindings), or the default route when it has none.
-func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger) ([]*route, error) {
+func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger, ro httprequest.Options) ([]*route, error) {
 	var routes []*route
 	rules := []*annotations.HttpRule{}
 	if rule != nil {
@@ -138,14 +146,14 @@ func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger) ([]*ro
 				"method", m.desc.FullName(), "rule", fmt.Sprint(r.GetPattern()))
 			continue
 		}
-		rt, err := newRoute(m, verb, path, r.GetBody())
+		rt, err := newRoute(m, verb, path, r.GetBody(), ro)
 		if err != nil {
 			return nil, err
 		}
 		routes = append(routes, rt)
 	}
 	if len(routes) == 0 {
-		rt, err := newRoute(m, http.MethodGet, m.fullName, "")
+		rt, err := newRoute(m, http.MethodGet, m.fullName, "", ro)
 		if err != nil {
 			return nil, err
 		}
@@ -158,47 +166,18 @@ func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger) ([]*ro
 // "{name=shelves/*}".
 var templateVariable = regexp.MustCompile(`\{([^}=]+)`)
 
-func newRoute(m *method, verb, path, body string) (*route, error) {
-	rt := &route{
-		Route:  Route{HTTPMethod: verb, Path: path, Body: body, GRPCMethod: m.fullName},
-		method: m,
-	}
-	var seqs [][]string
+func newRoute(m *method, verb, path, body string, ro httprequest.Options) (*route, error) {
+	binding := httprequest.Binding{Body: body}
 	for _, match := range templateVariable.FindAllStringSubmatch(path, -1) {
-		name := strings.TrimSpace(match[1])
-		if _, err := resolvePath(m.desc.Input(), name); err != nil {
-			return nil, fmt.Errorf("%s: path %s: %w", m.desc.FullName(), path, err)
-		}
-		seqs = append(seqs, strings.Split(name, "."))
+		binding.PathVariables = append(binding.PathVariables, strings.TrimSpace(match[1]))
 	}
-	switch body {
-	case "", "*":
-	default:
-		fd := m.desc.Input().Fields().ByName(protoreflect.Name(body))
-		if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() {
-			return nil, fmt.Errorf("%s: body %q must name a singular message field of %s", m.desc.FullName(), body, m.desc.Input().FullName())
-		}
-		rt.body = fd
-		seqs = append(seqs, []string{body})
+	request, err := httprequest.New(m.in, binding, ro)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %s: %w", m.desc.FullName(), verb, path, err)
 	}
-	rt.pathFields = utilities.NewDoubleArray(seqs)
-	return rt, nil
-}
-
-// resolvePath checks that a dotted path names a field of md.
-func resolvePath(md protoreflect.MessageDescriptor, path string) (protoreflect.FieldDescriptor, error) {
-	var fd protoreflect.FieldDescriptor
-	for i, name := range strings.Split(path, ".") {
-		if i > 0 {
-			if fd.Message() == nil || fd.IsList() || fd.IsMap() {
-				return nil, fmt.Errorf("field %s is not a singular message", fd.FullName())
-			}
-			md = fd.Message()
-		}
-		fd = md.Fields().ByName(protoreflect.Name(name))
-		if fd == nil {
-			return nil, fmt.Errorf("%s has no field %q", md.FullName(), name)
-		}
-	}
-	return fd, nil
+	return &route{
+		Route:   Route{HTTPMethod: verb, Path: path, Body: body, GRPCMethod: m.fullName},
+		method:  m,
+		request: request,
+	}, nil
 }

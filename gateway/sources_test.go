@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ import (
 
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
 	"github.com/ssegw/ssegw/internal/demo"
+	protos "github.com/ssegw/ssegw/proto"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -50,6 +52,7 @@ func TestDescriptorSources(t *testing.T) {
 	}{
 		{"reflection", WithReflection(), true},
 		{"descriptor set", WithDescriptorSetFile(writeDescriptorSet(t, demov1.File_examples_demo_v1_demo_proto)), true},
+		{"proto files", WithProtoFiles([]string{"examples/demo/v1/demo.proto"}, writeDemoSource(t)), true},
 		{"compiled in", WithFiles(demov1.File_examples_demo_v1_demo_proto), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +127,25 @@ func writeDescriptorSet(t *testing.T, fd protoreflect.FileDescriptor) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// writeDemoSource writes the demo's .proto file alone (its imports are
+// built in) under a new directory, and returns the directory.
+func writeDemoSource(t *testing.T) string {
+	t.Helper()
+	const name = "examples/demo/v1/demo.proto"
+	src, err := fs.ReadFile(protos.FS, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func readAll(t *testing.T, url string) []sse.Event {

@@ -21,7 +21,7 @@ import (
 // cannot resolve are left out rather than failing the whole status.
 func (g *Gateway) statusJSON(st *status.Status, trailers metadata.MD) []byte {
 	p := st.Proto()
-	b, err := g.marshalStatus.Marshal(p)
+	b, err := g.statuses.MarshalAppend(nil, p)
 	if err != nil {
 		kept := p.GetDetails()[:0:0]
 		for _, d := range p.GetDetails() {
@@ -30,9 +30,9 @@ func (g *Gateway) statusJSON(st *status.Status, trailers metadata.MD) []byte {
 			}
 		}
 		p.Details = kept
-		if b, err = g.marshalStatus.Marshal(p); err != nil {
+		if b, err = g.statuses.MarshalAppend(nil, p); err != nil {
 			p.Details = []*anypb.Any{}
-			b, _ = g.marshalStatus.Marshal(p)
+			b, _ = g.statuses.MarshalAppend(nil, p)
 		}
 	}
 	if len(trailers) == 0 {
@@ -50,13 +50,17 @@ func (g *Gateway) statusJSON(st *status.Status, trailers metadata.MD) []byte {
 	return append(out, '}')
 }
 
-// metadataJSON encodes metadata as a JSON object of string arrays.
+// metadataJSON encodes metadata as a JSON object of string arrays, keys
+// sorted, compact, with strings escaped as in the rest of the gateway's
+// JSON (no HTML escapes).
 func metadataJSON(md metadata.MD) []byte {
-	b, err := json.Marshal(md)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(md); err != nil {
 		return []byte("{}")
 	}
-	return b
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // writeStatus answers a request that failed before its stream started: the
@@ -93,14 +97,16 @@ func (g *Gateway) muxErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runt
 }
 
 // routingErrorHandler answers requests that match no route: 404 for an
-// unknown path, 405 for a known path with another HTTP method.
+// unknown path, 405 with an Allow header for a known path with another
+// HTTP method.
 func (g *Gateway) routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	var err error
 	switch httpStatus {
 	case http.StatusNotFound:
 		err = status.Errorf(codes.NotFound, "no route for %s", r.URL.Path)
 	case http.StatusMethodNotAllowed:
-		err = status.Errorf(codes.Unimplemented, "method %s is not allowed for %s", r.Method, r.URL.Path)
+		g.methodNotAllowed(w, r)
+		return
 	case http.StatusBadRequest:
 		err = status.Error(codes.InvalidArgument, http.StatusText(httpStatus))
 	default:

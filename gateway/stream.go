@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ssegw/ssegw/sse"
 )
@@ -25,25 +26,23 @@ const (
 
 var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 
-// serve runs one SSE stream: it builds the request, opens the backend
-// stream, commits the SSE response once the backend has accepted the call
-// (or after the header timeout), and then pumps messages into events until
-// the backend ends, fails, or the client goes away.
+// serve runs one SSE stream: it reads the request's body, admits the
+// stream, builds the request, opens the backend stream, commits the SSE
+// response once the backend has accepted the call (or after the header
+// timeout), and then pumps messages into events until the backend ends,
+// fails, or the client goes away.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	sr, w, admitted := g.admit(rt, w, r)
-	defer sr.end()
-	if !admitted {
-		return
+	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
+	if sr != nil {
+		defer sr.end()
 	}
-	req, md, err := g.buildRequest(rt, w, r, pathParams)
-	if err != nil {
-		sr.refuse(w, err)
+	if !ok {
 		return
 	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
 
-	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName)
+	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, g.backendCodec)
 	if err != nil {
 		sr.refuse(w, err)
 		return
@@ -59,21 +58,19 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	gap := watchGap(rt.method.maxMessageGap, cancel)
 	defer gap.got()
 
-	resp := rt.method.out.New().Interface()
-	pending := false // resp holds a message received before commit
+	rcv := newReceiver(cs)
+	defer rcv.stop()
 	header, headerErr, arrived := g.awaitHeader(ctx, cs)
 	if arrived && (header == nil || headerErr != nil) {
 		// The backend answered without headers: either it failed at once,
 		// or it ended without sending anything. Find out which.
-		err := cs.RecvMsg(resp)
+		err := rcv.prefetch()
 		gap.got()
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
 			sr.refuse(w, err)
 			return
-		default:
-			pending = true
 		}
 	}
 
@@ -94,48 +91,57 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		return
 	}
 
-	var data []byte
-	var idBuf []byte
 	ev := sse.Event{Event: rt.method.event}
-	rcv := newReceiver(cs, rt.method.out, resp, pending)
-	defer rcv.stop()
 	for {
 		gap.wait()
-		resp, err := rcv.next()
+		f, err := rcv.next()
 		gap.got()
 		if err != nil {
 			g.finish(ctx, rt.method, sr, ew, cs, err)
 			return
 		}
-		data, err = g.marshal.MarshalAppend(data[:0], resp)
-		if err != nil {
+		encodeErr, writeErr := g.sendMessage(rt.method, ew, &ev, f.bytes(), rcv.more())
+		rcv.done()
+		switch {
+		case encodeErr != nil:
 			// The backend stream is still open (its trailers are not
 			// there yet): the stream ends here, and sr.end cancels it.
-			g.finish(ctx, rt.method, sr, ew, nil, status.Errorf(codes.Internal, "encoding %s as JSON: %v", rt.method.desc.Output().FullName(), err))
+			g.finish(ctx, rt.method, sr, ew, nil, encodeErr)
 			return
-		}
-		ev.Data, ev.ID = data, ""
-		if rt.method.id != nil {
-			var ok bool
-			if idBuf, ok = rt.method.id.appendText(idBuf[:0], resp.ProtoReflect()); ok {
-				ev.ID = transientString(idBuf) // copied out by the write below
-			}
-		}
-		if err := ew.send(&ev, rcv.more()); err != nil {
-			if errors.Is(err, sse.ErrInvalidField) {
-				if ok, held := rt.method.idWarnings.allow(time.Now()); ok {
-					g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", rt.method.fullName, "error", err, "held_back", held)
-				}
-				ev.ID = ""
-				if ew.send(&ev, rcv.more()) == nil {
-					sr.sent()
-					continue
-				}
-			}
+		case writeErr != nil:
 			return
 		}
 		sr.sent()
 	}
+}
+
+// prepare takes a request up to the start of its stream: the HTTP method
+// checked, the stream recorded, its body read before it takes a stream
+// slot (a slow body must not hold one), the stream admitted, and the
+// request message and metadata built. When ok is false the client has
+// been answered. The caller ends sr, which is nil when the request never
+// became a stream.
+func (g *Gateway) prepare(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) (sr *streamRecord, _ http.ResponseWriter, req proto.Message, md metadata.MD, ok bool) {
+	if r.Method != rt.HTTPMethod {
+		// grpc-gateway's ServeMux hands a form POST to a GET route unless
+		// told otherwise, as a user's mux may not be.
+		g.methodNotAllowed(w, r)
+		return nil, w, nil, nil, false
+	}
+	sr, w = g.record(rt, w, r)
+	body, err := g.routeBody(rt, w, r)
+	if err != nil {
+		sr.refuseBody(w, err)
+		return sr, w, nil, nil, false
+	}
+	if !sr.admit(w) {
+		return sr, w, nil, nil, false
+	}
+	if req, md, err = g.buildRequest(rt, r, pathParams, body); err != nil {
+		sr.refuse(w, err)
+		return sr, w, nil, nil, false
+	}
+	return sr, w, req, md, true
 }
 
 // awaitHeader waits, up to the header timeout, for the backend's response

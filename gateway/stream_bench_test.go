@@ -12,8 +12,13 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
 	"github.com/ssegw/ssegw/sse"
@@ -25,8 +30,8 @@ import (
 // loopback against direct gRPC and grpc-gateway.
 
 // benchConn is a backend connection whose streams deliver the same
-// message, decoded from its wire form as gRPC does, count times, and then
-// end.
+// message count times, and then end. Each message is handed to the call's
+// codec as gRPC hands it a received message.
 type benchConn struct {
 	wire  []byte
 	count int
@@ -36,14 +41,22 @@ func (c *benchConn) Invoke(context.Context, string, any, any, ...grpc.CallOption
 	return errors.New("benchConn: unary calls are not supported")
 }
 
-func (c *benchConn) NewStream(ctx context.Context, _ *grpc.StreamDesc, _ string, _ ...grpc.CallOption) (grpc.ClientStream, error) {
-	return &benchStream{ctx: ctx, wire: c.wire, left: c.count}, nil
+func (c *benchConn) NewStream(ctx context.Context, _ *grpc.StreamDesc, _ string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	codec := encoding.GetCodecV2(grpcproto.Name)
+	for _, o := range opts {
+		if force, ok := o.(grpc.ForceCodecV2CallOption); ok {
+			codec = force.CodecV2
+		}
+	}
+	data := mem.BufferSlice{mem.SliceBuffer(c.wire)}
+	return &benchStream{ctx: ctx, data: data, left: c.count, codec: codec}, nil
 }
 
 type benchStream struct {
-	ctx  context.Context
-	wire []byte
-	left int
+	ctx   context.Context
+	data  mem.BufferSlice
+	left  int
+	codec encoding.CodecV2
 }
 
 func (s *benchStream) Header() (metadata.MD, error) { return metadata.MD{}, nil }
@@ -60,7 +73,7 @@ func (s *benchStream) RecvMsg(m any) error {
 		return io.EOF
 	}
 	s.left--
-	return proto.Unmarshal(s.wire, m.(proto.Message))
+	return s.codec.Unmarshal(s.data, m)
 }
 
 // discardResponse is a ResponseWriter that counts and drops what it is
@@ -89,6 +102,21 @@ func newBenchGateway(b *testing.B, conn grpc.ClientConnInterface) *Gateway {
 	return g
 }
 
+// benchTypes are the two ways a gateway knows the demo's messages: as the
+// Go types compiled in, or as a sidecar does, from descriptors only (here
+// a copy of the compiled-in file, so that the messages are dynamic).
+func benchTypes(b *testing.B) map[string]Option {
+	b.Helper()
+	copied, err := protodesc.NewFile(protodesc.ToFileDescriptorProto(demov1.File_examples_demo_v1_demo_proto), protoregistry.GlobalFiles)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return map[string]Option{
+		"generated": WithFiles(demov1.File_examples_demo_v1_demo_proto),
+		"dynamic":   WithFiles(copied),
+	}
+}
+
 // sequenceRoute returns the route GET /v1/{name=streams/*}/events.
 func sequenceRoute(b *testing.B, g *Gateway) *route {
 	b.Helper()
@@ -107,37 +135,43 @@ func BenchmarkBuildRequest(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/v1/streams/orders/events?last_seq=100&interval=0.5s", nil)
 	r.Header.Set("Last-Event-ID", "41")
 	r.Header.Set("Authorization", "Bearer t0k3n")
-	w := &discardResponse{header: http.Header{}}
 	params := map[string]string{"name": "streams/orders"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := g.buildRequest(rt, w, r, params); err != nil {
+		if _, _, err := g.buildRequest(rt, r, params, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 // BenchmarkMessagePath streams b.N backend messages through the gateway to
-// a client that takes everything at once; one op is one message: gRPC
-// decoding, protojson, the SSE event with its id, and the write. Messages
-// are ready back to back, so the gateway receives ahead and batches its
-// writes, as it does under load.
+// a client that takes everything at once; one op is one message: the
+// codec, JSON, the SSE event with its id, and the write. Messages are
+// ready back to back, so the gateway receives ahead and batches its
+// writes, as it does under load. The messages are dynamic (as a sidecar
+// sees them) or of the Go types compiled in.
 func BenchmarkMessagePath(b *testing.B) {
-	for _, size := range []int{100, 4096} {
-		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			conn := &benchConn{wire: benchMessage(b, size), count: b.N}
-			g := newBenchGateway(b, conn)
-			r := httptest.NewRequest(http.MethodGet, "/v1/streams/orders/events", nil)
-			w := &discardResponse{header: http.Header{}}
-			b.ReportAllocs()
-			b.SetBytes(int64(size))
-			b.ResetTimer()
-			g.ServeHTTP(w, r)
-			b.StopTimer()
-			if w.n < int64(b.N*size) {
-				b.Fatalf("%d bytes written for %d messages of %d bytes", w.n, b.N, size)
-			}
-		})
+	types := benchTypes(b)
+	for _, kind := range []string{"dynamic", "generated"} {
+		for _, size := range []int{100, 4096} {
+			b.Run(fmt.Sprintf("%s/%dB", kind, size), func(b *testing.B) {
+				conn := &benchConn{wire: benchMessage(b, size), count: b.N}
+				g, err := New(context.Background(), conn, types[kind])
+				if err != nil {
+					b.Fatal(err)
+				}
+				r := httptest.NewRequest(http.MethodGet, "/v1/streams/orders/events", nil)
+				w := &discardResponse{header: http.Header{}}
+				b.ReportAllocs()
+				b.SetBytes(int64(size))
+				b.ResetTimer()
+				g.ServeHTTP(w, r)
+				b.StopTimer()
+				if w.n < int64(b.N*size) {
+					b.Fatalf("%d bytes written for %d messages of %d bytes", w.n, b.N, size)
+				}
+			})
+		}
 	}
 }
 

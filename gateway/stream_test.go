@@ -361,6 +361,8 @@ func TestNewRefusesBadConfiguration(t *testing.T) {
 		{"event name with line break", []gateway.Option{gateway.WithMethodOptions("examples.demo.v1.DemoService.Ticks", &ssegwv1.StreamOptions{Event: "a\nb"})}, "line break"},
 		{"options for an unknown method", []gateway.Option{gateway.WithMethodOptions("examples.demo.v1.DemoService.Nope", &ssegwv1.StreamOptions{})}, "Nope"},
 		{"missing descriptor set", []gateway.Option{gateway.WithDescriptorSetFile("/nonexistent.binpb")}, "descriptor set"},
+		{"no body read timeout", []gateway.Option{gateway.WithBodyReadTimeout(0)}, "body read timeout"},
+		{"body buffers below the request size", []gateway.Option{gateway.WithMaxRequestBytes(2 << 20), gateway.WithMaxBodyBufferBytes(1 << 20)}, "at least the maximum request size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gateway.New(t.Context(), conn, append([]gateway.Option{files}, tc.opts...)...)

@@ -2,20 +2,16 @@ package gateway
 
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/ssegw/ssegw/internal/descriptors"
 )
 
-// messageType returns the Go type generated for md when the program links
-// one built from this very descriptor, and a dynamic type otherwise (as for
-// descriptors found by reflection or read from a descriptor set).
-func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
-	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil && mt.Descriptor() == md {
-		return mt
-	}
-	return dynamicpb.NewMessageType(md)
-}
+// typeResolver resolves the types of a backend's messages, Any values and
+// extensions from its own files (see descriptors.Resolver).
+type typeResolver = descriptors.Resolver
 
-func dynamicExtensionType(xd protoreflect.ExtensionDescriptor) protoreflect.ExtensionType {
-	return dynamicpb.NewExtensionType(xd)
+// messageType returns the Go type of md when the program links one built
+// from this very descriptor, and a dynamic type otherwise.
+func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
+	return descriptors.MessageType(md)
 }

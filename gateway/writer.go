@@ -65,7 +65,11 @@ func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.Cance
 	ew.batch.beforeWrite = ew.deadline
 	ew.enc = sse.NewWriter(&ew.batch)
 	if period > 0 {
+		// Under the lock, which beat takes: the timer may fire before
+		// AfterFunc has returned it.
+		ew.mu.Lock()
 		ew.timer = time.AfterFunc(period, ew.beat)
+		ew.mu.Unlock()
 	}
 	return ew
 }

@@ -33,5 +33,8 @@
 // U+FFFD, all three line terminators, the persistent last event ID and the
 // validation of retry values. It bounds the memory used by a single event
 // (see [WithMaxEventSize]) and returns each event as soon as its terminating
-// blank line has been read.
+// blank line has been read. Comments are not events: [Reader.Next] keeps
+// them with the block they occur in, and [Reader.NextOrComment] returns
+// each comment line on its own as soon as it has been read, for clients
+// that show comments such as heartbeats as they arrive.
 package sse

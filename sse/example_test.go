@@ -106,3 +106,25 @@ func ExampleWithCommentEvents() {
 	// comment "ping"
 	// data "x"
 }
+
+// NextOrComment returns each comment line as soon as it has been read, in
+// order with the events around it; the events are those Next returns.
+func ExampleReader_NextOrComment() {
+	r := sse.NewReader(strings.NewReader(": connected\n\ndata: a\n: inside\ndata: b\n\n: ping\n"))
+	for {
+		ev, isComment, err := r.NextOrComment()
+		if err != nil {
+			break
+		}
+		if isComment {
+			fmt.Printf("comment %q\n", ev.Comment)
+			continue
+		}
+		fmt.Printf("data %q\n", ev.Data)
+	}
+	// Output:
+	// comment "connected"
+	// comment "inside"
+	// data "a\nb"
+	// comment "ping"
+}

@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -14,6 +15,23 @@ import (
 // "Interpreting an event stream" steps literally: decode the whole stream,
 // then process complete lines one by one. It has no size limit.
 func referenceParse(input []byte, commentEvents, retryEvents bool) (events []Event, lastID string, reconnect time.Duration) {
+	items, lastID, reconnect := referenceItems(input, commentEvents, retryEvents, false)
+	for _, it := range items {
+		events = append(events, it.ev)
+	}
+	return events, lastID, reconnect
+}
+
+// item is a result of Reader.NextOrComment: an event, or a comment line.
+type item struct {
+	ev        Event
+	isComment bool
+}
+
+// referenceItems is referenceParse that, with commentLines, reports each
+// comment line where it occurs instead of keeping it with its block, as
+// Reader.NextOrComment does.
+func referenceItems(input []byte, commentEvents, retryEvents, commentLines bool) (items []item, lastID string, reconnect time.Duration) {
 	text := whatwgDecode(bytes.TrimPrefix(input, []byte(bom)))
 	var (
 		data, eventType, idBuffer string
@@ -41,7 +59,7 @@ func referenceParse(input []byte, commentEvents, retryEvents bool) (events []Eve
 					if hasRetry {
 						ev.Retry = blockRetry
 					}
-					events = append(events, ev)
+					items = append(items, item{ev: ev})
 				}
 			} else {
 				ev := Event{
@@ -53,9 +71,11 @@ func referenceParse(input []byte, commentEvents, retryEvents bool) (events []Eve
 				if hasRetry {
 					ev.Retry = blockRetry
 				}
-				events = append(events, ev)
+				items = append(items, item{ev: ev})
 			}
 			data, eventType, comments, hasRetry, blockRetry = "", "", nil, false, 0
+		case line[0] == ':' && commentLines:
+			items = append(items, item{ev: Event{ID: lastID, Comment: strings.TrimPrefix(line[1:], " ")}, isComment: true})
 		case line[0] == ':':
 			comments = append(comments, strings.TrimPrefix(line[1:], " "))
 		default:
@@ -79,7 +99,7 @@ func referenceParse(input []byte, commentEvents, retryEvents bool) (events []Eve
 			}
 		}
 	}
-	return events, lastID, reconnect
+	return items, lastID, reconnect
 }
 
 // normalizeLineBreaks replaces CRLF and lone CR with LF.
@@ -261,5 +281,65 @@ func FuzzReader(f *testing.F) {
 		} else if len(got) > len(ref) || !eventsEqual(got, ref[:len(got)]) {
 			t.Fatalf("got:\n%s\nnot a prefix of reference:\n%s", formatEvents(got), formatEvents(ref))
 		}
+
+		// NextOrComment returns the same events, with each comment line
+		// on its own where it occurred.
+		lineSrc := &fuzzChunkReader{data: input, sizes: sizes}
+		lr := NewReader(lineSrc, opts...)
+		lineSrc.onRead = func() {
+			if n := lr.pending(); n > limit {
+				t.Fatalf("NextOrComment: pending block holds %d bytes, limit %d", n, limit)
+			}
+		}
+		var items []item
+		for {
+			var it item
+			it.ev, it.isComment, err = lr.NextOrComment()
+			if err != nil {
+				break
+			}
+			if n := len(it.ev.Data) + len(it.ev.Event) + len(it.ev.Comment); n > limit {
+				t.Fatalf("NextOrComment returned %d bytes, limit %d", n, limit)
+			}
+			items = append(items, it)
+		}
+		refItems, _, _ := referenceItems(input, commentEvents, retryEvents, true)
+		switch {
+		case err == io.EOF:
+			if !itemsEqual(items, refItems) {
+				t.Fatalf("NextOrComment:\n%s\nreference:\n%s", formatItems(items), formatItems(refItems))
+			}
+			if lr.LastEventID() != refID || lr.Retry() != refRetry {
+				t.Fatalf("NextOrComment: LastEventID, Retry = %q, %v; reference %q, %v", lr.LastEventID(), lr.Retry(), refID, refRetry)
+			}
+		case errors.Is(err, ErrEventTooLarge):
+			if len(items) > len(refItems) || !itemsEqual(items, refItems[:len(items)]) {
+				t.Fatalf("NextOrComment:\n%s\nnot a prefix of reference:\n%s", formatItems(items), formatItems(refItems))
+			}
+		default:
+			t.Fatalf("NextOrComment: unexpected error %v", err)
+		}
 	})
+}
+
+// itemsEqual reports whether two item lists are equal, treating a nil
+// list as empty.
+func itemsEqual(a, b []item) bool {
+	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
+}
+
+// formatItems renders items for failure messages.
+func formatItems(items []item) string {
+	var b strings.Builder
+	for _, it := range items {
+		if it.isComment {
+			fmt.Fprintf(&b, "\tcomment %q (ID %q)\n", it.ev.Comment, it.ev.ID)
+			continue
+		}
+		b.WriteString(formatEvents([]Event{it.ev}))
+	}
+	if len(items) == 0 {
+		b.WriteString("\t(none)\n")
+	}
+	return b.String()
 }

@@ -35,7 +35,8 @@ func WithMaxEventSize(n int) ReaderOption {
 // WithCommentEvents makes [Reader.Next] also return blocks that carry
 // comments but no data, which are otherwise not dispatched. Such an event
 // has Comment set, ID set to the last event ID, Retry set if the block had a
-// valid retry field, and a nil Data.
+// valid retry field, and a nil Data. For each comment line as soon as it
+// has been read, use [Reader.NextOrComment] instead.
 func WithCommentEvents() ReaderOption {
 	return func(c *readerConfig) { c.commentEvents = true }
 }

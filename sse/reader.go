@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -56,7 +57,8 @@ const bom = "\xEF\xBB\xBF"
 //
 // Unlike a browser, the Reader bounds the size of a single event block (see
 // [WithMaxEventSize]) and keeps the comments of a block, which count towards
-// that bound.
+// that bound; [Reader.NextOrComment] returns comment lines instead, one by
+// one as they are read.
 //
 // A Reader buffers its input and does not read ahead once a complete event
 // is buffered. It is not safe for concurrent use.
@@ -113,23 +115,59 @@ func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
 // exceeds the maximum size, and errors from the underlying reader other
 // than io.EOF unchanged. After an error, Next keeps returning that error.
 func (r *Reader) Next() (Event, error) {
+	ev, _, err := r.next(false)
+	return ev, err
+}
+
+// NextOrComment is Next that also returns each comment line, as soon as
+// the line has been read, without waiting for the blank line that ends its
+// block. For a comment line it returns comment true and an Event whose
+// Comment is the line's text (decoded, one leading space removed) and
+// whose ID is the last event ID; its other fields are empty. The block the
+// comment occurred in goes on as if the line were not there: the comment
+// is not added to the Comment of the block's event, and a block that
+// carried only comments is not dispatched ([WithCommentEvents] does not
+// apply to the comment lines it returns). Events are otherwise dispatched
+// exactly as by Next, in stream order with the comments around them.
+//
+// A comment line is bounded like the line being read by Next: its decoded
+// text and the block so far must fit in the maximum event size, or
+// NextOrComment fails with [ErrEventTooLarge]; it is not kept once
+// returned. A comment line that is not terminated when the stream ends is
+// discarded, like any incomplete line. Next and NextOrComment may be mixed
+// on one Reader.
+func (r *Reader) NextOrComment() (ev Event, comment bool, err error) {
+	return r.next(true)
+}
+
+// next reads up to the next event to dispatch or, with commentLines, up to
+// the next comment line, whichever comes first.
+func (r *Reader) next(commentLines bool) (Event, bool, error) {
 	if r.err != nil {
-		return Event{}, r.err
+		return Event{}, false, r.err
 	}
 	for {
 		line, err := r.readLine()
 		if err != nil {
-			return Event{}, r.fail(err)
+			return Event{}, false, r.fail(err)
 		}
 		if len(line) == 0 {
 			if ev, ok := r.dispatch(); ok {
-				return ev, nil
+				return ev, false, nil
 			}
 			continue
 		}
+		if commentLines && line[0] == ':' {
+			// Decoding may lengthen the line: check its decoded size.
+			text := decodeComment(line)
+			if r.pending()+len(text) > r.cfg.maxEventSize {
+				return Event{}, false, r.fail(r.tooLarge())
+			}
+			return Event{ID: r.lastID, Comment: text}, true, nil
+		}
 		r.processLine(line)
 		if r.pending() > r.cfg.maxEventSize {
-			return Event{}, r.fail(r.tooLarge())
+			return Event{}, false, r.fail(r.tooLarge())
 		}
 	}
 }
@@ -365,6 +403,16 @@ func (r *Reader) processLine(line []byte) {
 			r.hasRetry = true
 		}
 	}
+}
+
+// decodeComment returns the text of a comment line: the line after its
+// colon, with one leading space removed, decoded as UTF-8.
+func decodeComment(line []byte) string {
+	text := trimSpace(line[1:])
+	if utf8.Valid(text) {
+		return string(text)
+	}
+	return string(appendUTF8(nil, text))
 }
 
 // trimSpace removes one leading U+0020 SPACE from a field value.

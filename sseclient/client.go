@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 
+	"github.com/ssegw/ssegw/internal/pbjson"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -12,7 +13,8 @@ import (
 // server address and the default options of its streams. A Client is safe
 // for concurrent use; it owns no goroutines and needs no closing.
 type Client struct {
-	cfg config
+	cfg   config
+	plans *pbjson.DecodePlans // how to decode each message type, compiled once
 }
 
 // New returns a Client for the server at baseURL, such as
@@ -26,7 +28,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, plans: pbjson.NewDecodePlans()}, nil
 }
 
 // newConfig applies opts to the defaults and the parsed base URL.
@@ -51,9 +53,11 @@ func newConfig(baseURL string, opts []Option) (config, error) {
 // The request is made when the iteration starts, and the connection is
 // closed when it stops, when ctx is done, or when the stream ends.
 // Reconnections follow the reconnection options and are invisible to the
-// loop. Comment-only and retry-only blocks are not yielded unless
-// [WithCommentEvents] or [WithRetryEvents] ask for them. Each event's ID is
-// the stream's last event ID at that point.
+// loop. Comments are not yielded unless [WithCommentEvents] asks for them
+// (each comment line as soon as it has been read), nor retry-only blocks
+// unless [WithRetryEvents] does. Each event's ID is the stream's last
+// event ID at that point. A [Restarter] given with [WithRestarter]
+// restarts the stream on demand.
 //
 // The iteration ends without an error when the server answers 204 No
 // Content, when it closes the stream after an "end" or "error" event (the

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
 // Conn calls the server-streaming methods of a gRPC service through an
@@ -44,6 +46,7 @@ import (
 type Conn struct {
 	cfg      config
 	resolver typeResolver
+	plans    *pbjson.DecodePlans // how to decode each message type, compiled once
 }
 
 var _ grpc.ClientConnInterface = (*Conn)(nil)
@@ -60,7 +63,7 @@ func NewConn(baseURL string, opts ...Option) (*Conn, error) {
 	if cfg.addr.Host == "" {
 		return nil, fmt.Errorf("sseclient: %w", errNoAddress)
 	}
-	return &Conn{cfg: cfg, resolver: newResolver(cfg.files)}, nil
+	return &Conn{cfg: cfg, resolver: newResolver(cfg.files), plans: pbjson.NewDecodePlans()}, nil
 }
 
 // Invoke returns an Unimplemented status error: unary methods cannot be
@@ -78,7 +81,7 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 	if desc == nil || desc.ClientStreams || !desc.ServerStreams {
 		return nil, status.Errorf(codes.Unimplemented, "sseclient: %s is not a server-streaming method; only server-streaming methods can be called over Server-Sent Events", method)
 	}
-	s := &clientStream{ctx: ctx, method: method}
+	s := &clientStream{ctx: ctx, method: method, plans: c.plans}
 	var callOpts []Option
 	for _, o := range opts {
 		switch o := o.(type) {
@@ -120,6 +123,7 @@ type clientStream struct {
 	method       string
 	cfg          config
 	resolver     typeResolver
+	plans        *pbjson.DecodePlans
 	headerAddrs  []*metadata.MD
 	trailerAddrs []*metadata.MD
 
@@ -173,7 +177,7 @@ func (s *clientStream) SendMsg(m any) error {
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
-	s.ms = newMsgStream(es, s.resolver)
+	s.ms = newMsgStream(es, s.resolver, s.plans)
 	return nil
 }
 

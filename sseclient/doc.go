@@ -45,6 +45,32 @@
 //     the stream ends with an error wrapping [ErrMaxReconnectionAttempts]
 //     and the last failure.
 //
+// # Comments
+//
+// Comments carry no events, but a client may want to see them: heartbeats
+// show that a quiet stream is alive. With [WithCommentEvents], the raw
+// iterator and [EventStream.Next] return each comment line as soon as it
+// has been read, as an event with only Comment and ID set, in order with
+// the events around it, wherever it occurs: between events, inside the
+// block of an event (whose data it does not change), or last, with no
+// blank line after it. [Hooks] OnComment sees the same lines at the same
+// moments on every stream, typed streams included.
+//
+// # Restart
+//
+// [EventStream.Restart] and [Stream.Restart] drop the connection and
+// connect again at once with the last event ID in Last-Event-ID, so that
+// a server that resumes from it continues with nothing lost and nothing
+// repeated: for an application watchdog that finds a stream stale, or
+// when the credentials that the HTTP client adds to its requests have
+// changed. They may be called from any goroutine
+// and interrupt a read, a request or a wait between reconnection
+// attempts. A restart is neither a failure nor a reconnection attempt: it
+// happens even with reconnection off and uses up no attempt. A
+// [Restarter], given with [WithRestarter], restarts the streams whose
+// methods are out of reach: those of [Client.Events] and of the generated
+// client of a [Conn].
+//
 // # Errors
 //
 // The raw level returns Go errors: [*ResponseError] for responses that are

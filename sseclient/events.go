@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssegw/ssegw/sse"
@@ -43,8 +44,8 @@ var errAttemptOver = errors.New("sseclient: connection closed")
 // It starts no goroutines: connecting, reading and waiting between
 // attempts all happen inside Next.
 //
-// Next must not be called concurrently; Close, Header and LastEventID may
-// be called from any goroutine.
+// Next must not be called concurrently; Close, Restart, Header and
+// LastEventID may be called from any goroutine.
 type EventStream struct {
 	ctx      context.Context
 	stop     context.CancelCauseFunc
@@ -53,12 +54,20 @@ type EventStream struct {
 	method   string
 	resolver typeResolver
 	rdOpts   []sse.ReaderOption
+	comments bool          // read comment lines as they arrive
+	wake     chan struct{} // Restart wakes a reconnection wait; capacity 1
 
 	mu     sync.Mutex
 	busy   bool // Next is running
 	closed bool
 	header http.Header
 	lastID string
+	cancel context.CancelCauseFunc // cancels the latest request and its connection
+
+	// restart is set by Restart and cleared when the next request starts,
+	// both under mu, so that the request made after a Restart satisfies
+	// it. It is read without mu.
+	restart atomic.Bool
 
 	// State owned by the goroutine calling Next.
 	conn      *connection
@@ -95,9 +104,6 @@ func newEventStream(ctx context.Context, cfg config, target string, resolver typ
 		}
 	}
 	opts := []sse.ReaderOption{sse.WithMaxEventSize(cfg.maxEventSize)}
-	if cfg.commentEvents {
-		opts = append(opts, sse.WithCommentEvents())
-	}
 	if cfg.retryEvents {
 		opts = append(opts, sse.WithRetryEvents())
 	}
@@ -107,14 +113,20 @@ func newEventStream(ctx context.Context, cfg config, target string, resolver typ
 		method:   method,
 		resolver: resolver,
 		rdOpts:   opts,
+		comments: cfg.commentEvents || cfg.hooks.OnComment != nil,
+		wake:     make(chan struct{}, 1),
 		lastID:   cfg.lastEventID,
 	}
 	s.ctx, s.stop = context.WithCancelCause(ctx)
+	cfg.restarter.add(s)
 	return s, nil
 }
 
 // Next returns the next event. Its ID is the stream's last event ID, which
 // persists across events without an id field and across reconnections.
+// With [WithCommentEvents], Next also returns each comment line as soon as
+// it has been read, as an event with only Comment and ID set, in order
+// with the events around it.
 //
 // At the end of the stream Next returns io.EOF (see [Client.Events] for
 // when a stream ends and which errors it reports). After an error or
@@ -147,6 +159,7 @@ func (s *EventStream) LastEventID() string {
 // that is waiting. It always returns nil.
 func (s *EventStream) Close() error {
 	s.stop(ErrClosed)
+	s.cfg.restarter.remove(s)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -201,25 +214,46 @@ func (s *EventStream) next() (sse.Event, error) {
 		if s.err != nil {
 			return sse.Event{}, s.err
 		}
+		if s.conn != nil && s.restartRequested() {
+			s.restarted()
+			continue
+		}
 		if s.conn == nil {
 			if err := s.connect(); err != nil {
 				s.finish(err)
 				continue
 			}
 		}
-		ev, err := s.conn.rd.Next()
+		ev, isComment, err := s.read()
 		s.sync()
 		if err != nil {
 			s.dropped(err)
 			continue
 		}
 		ev.ID = s.lastID
+		if isComment {
+			s.cfg.commented(s.url, ev.Comment)
+			if !s.cfg.commentEvents {
+				continue
+			}
+			return ev, nil
+		}
 		if ev.Data != nil {
 			s.delivered, s.conn.delivered = true, true
 			s.lastType = ev.Event
 		}
 		return ev, nil
 	}
+}
+
+// read returns the next event or, when comments are wanted, the next
+// comment line of the current connection.
+func (s *EventStream) read() (sse.Event, bool, error) {
+	if s.comments {
+		return s.conn.rd.NextOrComment()
+	}
+	ev, err := s.conn.rd.Next()
+	return ev, false, err
 }
 
 // sync copies the last event ID and retry value of the current
@@ -243,6 +277,7 @@ func (s *EventStream) finish(err error) {
 	s.err = err
 	s.release()
 	s.stop(errAttemptOver)
+	s.cfg.restarter.remove(s)
 }
 
 // ctxErr is the error for a stream whose context is done.
@@ -268,13 +303,10 @@ func (s *EventStream) resumable() bool {
 // err: it ends the stream, or leaves the reason in s.pending for connect
 // to reconnect.
 func (s *EventStream) dropped(err error) {
-	c := s.conn
-	cause := context.Cause(c.ctx)
-	// A connection that delivered an event, or stayed up for a while,
-	// ends the outage: the next failure starts a new count. A server that
-	// accepts and closes at once does not, so it cannot keep the client
-	// reconnecting forever.
-	healthy := c.delivered || time.Since(c.since) >= max(s.cfg.maxDelay, minHealthyConnection)
+	cause := context.Cause(s.conn.ctx)
+	// A healthy connection ends the outage: the next failure starts a new
+	// count.
+	healthy := s.healthy()
 	terminal := s.lastType == EndEvent || s.lastType == ErrorEvent
 	s.release()
 	switch {
@@ -288,6 +320,13 @@ func (s *EventStream) dropped(err error) {
 		s.finish(io.EOF)
 		return
 	}
+	if healthy {
+		s.attempts = 0
+	}
+	if s.restartRequested() {
+		// Restart closed the connection: connect makes a new one at once.
+		return
+	}
 	var reason error
 	switch {
 	case errors.Is(cause, ErrReadTimeout):
@@ -296,9 +335,6 @@ func (s *EventStream) dropped(err error) {
 		reason = fmt.Errorf("%w: %s: the server closed the stream", ErrConnectionLost, s.url)
 	default:
 		reason = fmt.Errorf("%w: %s: %w", ErrConnectionLost, s.url, err)
-	}
-	if healthy {
-		s.attempts = 0
 	}
 	switch {
 	case s.cfg.maxAttempts != 0 && s.resumable():
@@ -310,12 +346,26 @@ func (s *EventStream) dropped(err error) {
 	}
 }
 
+// healthy reports whether the current connection ends an outage: it
+// delivered an event, or stayed up for a while. A server that accepts and
+// closes at once does not, so it cannot keep the client reconnecting
+// forever.
+func (s *EventStream) healthy() bool {
+	c := s.conn
+	return c.delivered || time.Since(c.since) >= max(s.cfg.maxDelay, minHealthyConnection)
+}
+
 // connect makes a connection, retrying as the reconnection options allow.
-// s.pending, when set, is the failure that started the current outage.
+// s.pending, when set, is the failure that started the current outage. A
+// restart asked for meanwhile makes the next request at once, and that
+// request counts as no attempt.
 func (s *EventStream) connect() error {
 	err := s.pending
 	s.pending = nil
 	for {
+		if err != nil && s.restartRequested() {
+			err = nil
+		}
 		if err != nil {
 			if s.cfg.maxAttempts == 0 {
 				return err
@@ -328,8 +378,12 @@ func (s *EventStream) connect() error {
 			s.attempts++
 			delay := s.backoff(s.attempts, err)
 			s.cfg.reconnecting(s.ctx, s.url, s.attempts, delay, err)
-			if sleep(s.ctx, delay) != nil {
+			restarted, werr := s.wait(delay)
+			if werr != nil {
 				return s.ctxErr()
+			}
+			if restarted {
+				s.attempts-- // the request is made at once, as no attempt
 			}
 		}
 		err = s.dial()
@@ -341,7 +395,7 @@ func (s *EventStream) connect() error {
 		case err == errNoContent:
 			s.noContent = true
 			return io.EOF
-		case !retryable(err):
+		case !retryable(err) && !s.restartRequested():
 			return err
 		}
 	}
@@ -351,6 +405,10 @@ func (s *EventStream) connect() error {
 // stream.
 func (s *EventStream) dial() error {
 	ctx, cancel := context.WithCancelCause(s.ctx)
+	s.mu.Lock()
+	s.restart.Store(false)
+	s.cancel = cancel
+	s.mu.Unlock()
 	var timer *time.Timer
 	if d := s.cfg.readTimeout; d > 0 {
 		timer = time.AfterFunc(d, func() { cancel(ErrReadTimeout) })

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
@@ -210,4 +211,115 @@ func ExampleWithMaxReconnectionAttempts() {
 	// Recv on the streams of this client reconnects by itself; after a
 	// give-up, errors.Is(err, sseclient.ErrMaxReconnectionAttempts) holds.
 	_ = demov1.NewDemoServiceClient(conn)
+}
+
+// With WithCommentEvents, each comment line arrives as soon as it has been
+// read, in order with the events around it, even inside an event's block.
+func ExampleWithCommentEvents() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, ": hello\n\nid: 1\ndata: a\n: inside\ndata: b\n\n: bye\n")
+	}))
+	defer srv.Close()
+
+	client, err := sseclient.New(srv.URL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range client.Events(context.Background(), "/", sseclient.WithCommentEvents()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ev.Data == nil {
+			fmt.Printf("comment %q\n", ev.Comment)
+			continue
+		}
+		fmt.Printf("event %s: %q\n", ev.ID, ev.Data)
+	}
+	// Output:
+	// comment "hello"
+	// comment "inside"
+	// event 1: "a\nb"
+	// comment "bye"
+}
+
+// Restart drops the connection and resumes at once from the last event
+// ID: nothing is lost and nothing repeated. It may be called from any
+// goroutine, such as a watchdog's.
+func ExampleEventStream_Restart() {
+	url, stop := startGateway()
+	defer stop()
+
+	client, err := sseclient.New(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := client.Open(context.Background(), "/v1/streams/demo/events?last_seq=4&interval=10ms")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	for {
+		ev, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ev.Event == sseclient.EndEvent {
+			fmt.Println("end")
+			continue
+		}
+		fmt.Println("id", ev.ID)
+		if ev.ID == "2" {
+			if err := s.Restart(); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
+	// Output:
+	// id 1
+	// id 2
+	// id 3
+	// id 4
+	// end
+}
+
+// A Restarter restarts the streams of a generated gRPC client, whose
+// stream type has no Restart method.
+func ExampleRestarter() {
+	url, stop := startGateway()
+	defer stop()
+
+	conn, err := sseclient.NewConn(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var restarter sseclient.Restarter
+	stream, err := demov1.NewDemoServiceClient(conn).Sequence(context.Background(),
+		&demov1.SequenceRequest{Name: "streams/demo", LastSeq: 4, Interval: durationpb.New(10 * time.Millisecond)},
+		sseclient.PerCall(sseclient.WithRestarter(&restarter)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		ev, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.GetSeq())
+		if ev.GetSeq() == 2 {
+			fmt.Println("restarted", restarter.Restart())
+		}
+	}
+	// Output:
+	// 1
+	// 2
+	// restarted 1
+	// 3
+	// 4
 }

@@ -86,6 +86,7 @@ func newHTTPClient(t testing.TB) *http.Client {
 
 // seenRequest is a request as a server received it.
 type seenRequest struct {
+	N      int // its number, from 1, in the order the server received requests
 	Method string
 	URL    string
 	Header http.Header
@@ -114,9 +115,11 @@ func (rec *recorder) wrap(next http.Handler) http.Handler {
 
 func (rec *recorder) add(r *http.Request) *seenRequest {
 	sr := &seenRequest{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone(), At: time.Now(), Done: r.Context().Done()}
+	// Numbered, kept and announced in one order.
 	rec.mu.Lock()
+	defer rec.mu.Unlock()
 	rec.reqs = append(rec.reqs, sr)
-	rec.mu.Unlock()
+	sr.N = len(rec.reqs)
 	select {
 	case rec.ch <- sr:
 	default:
@@ -153,15 +156,8 @@ type sseServer struct {
 func startSSEServer(t testing.TB, handler func(w http.ResponseWriter, r *http.Request, n int)) *sseServer {
 	t.Helper()
 	rec := newRecorder()
-	var mu sync.Mutex
-	count := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.add(r)
-		mu.Lock()
-		count++
-		n := count
-		mu.Unlock()
-		handler(w, r, n)
+		handler(w, r, rec.add(r).N)
 	}))
 	t.Cleanup(srv.Close)
 	return &sseServer{URL: srv.URL, Seen: rec}

@@ -26,6 +26,13 @@ type Hooks struct {
 	// reconnection attempts have failed; err is the error the stream
 	// returns.
 	OnGiveUp func(url string, attempts int, err error)
+
+	// OnComment is called with the text of each comment line, such as a
+	// heartbeat, as soon as the line has been read, in order with the
+	// events around it: before Next or Recv returns the event that
+	// follows it. It is called whether or not [WithCommentEvents] is set,
+	// so typed streams report comments too.
+	OnComment func(url, comment string)
 }
 
 // connected reports an accepted connection to the logger and the hook.
@@ -52,5 +59,12 @@ func (c *config) gaveUp(ctx context.Context, url string, attempts int, err error
 		slog.String("url", url), slog.Int("attempts", attempts), slog.Any("error", err))
 	if c.hooks.OnGiveUp != nil {
 		c.hooks.OnGiveUp(url, attempts, err)
+	}
+}
+
+// commented reports a comment line to the hook.
+func (c *config) commented(url, comment string) {
+	if c.hooks.OnComment != nil {
+		c.hooks.OnComment(url, comment)
 	}
 }

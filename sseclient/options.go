@@ -64,8 +64,9 @@ type config struct {
 	retryEvents   bool
 	maxEventSize  int
 
-	logger *slog.Logger
-	hooks  Hooks
+	logger    *slog.Logger
+	hooks     Hooks
+	restarter *Restarter
 
 	files           []protoreflect.FileDescriptor
 	eventTypes      map[string]protoreflect.MessageType
@@ -242,9 +243,13 @@ func WithReconnectWithoutID() Option {
 	return func(c *config) { c.reconnectWithoutID = true }
 }
 
-// WithCommentEvents makes the raw event iterator also yield blocks that
-// carry only comments, such as heartbeats (Ktor's showCommentEvents).
-// Typed streams never return them.
+// WithCommentEvents makes the raw event iterator and [EventStream.Next]
+// also return comments, such as heartbeats (Ktor's showCommentEvents):
+// each comment line as soon as it has been read, as an event with only
+// Comment and ID set, in order with the events around it, wherever it
+// occurs (between events, or inside the block of an event, whose data it
+// does not change). Typed streams never return them; [Hooks] OnComment
+// sees them on every stream.
 func WithCommentEvents() Option {
 	return func(c *config) { c.commentEvents = true }
 }
@@ -284,6 +289,13 @@ func WithLogger(l *slog.Logger) Option {
 // give-ups, for metrics or tests.
 func WithHooks(h Hooks) Option {
 	return func(c *config) { c.hooks = h }
+}
+
+// WithRestarter lets r restart the stream (see [Restarter]). Given to
+// [New] or [NewConn], it applies to every stream of the client; passed to
+// one call ([Client.Events], or [PerCall] on a [Conn]), to that stream.
+func WithRestarter(r *Restarter) Option {
+	return func(c *config) { c.restarter = r }
 }
 
 // WithEventType makes typed streams decode the data of events named name as

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/ssegw/ssegw/internal/pbjson"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -73,7 +74,7 @@ func Subscribe[T proto.Message](ctx context.Context, c *Client, target string, o
 	if err != nil {
 		return nil, err
 	}
-	s.ms = newMsgStream(es, resolver)
+	s.ms = newMsgStream(es, resolver, c.plans)
 	if err := s.ms.start(); err != nil {
 		return nil, err
 	}
@@ -131,6 +132,15 @@ func (s *Stream[T]) Trailer() metadata.MD { return s.ms.trailers() }
 // LastEventID returns the stream's last event ID.
 func (s *Stream[T]) LastEventID() string { return s.ms.es.LastEventID() }
 
+// Restart drops the stream's connection and connects again at once with
+// the last event ID, so that a server that resumes from it continues after
+// the last message Recv returned. It may be called from any goroutine; a
+// Recv that is waiting carries on with the new connection. It counts
+// neither as a failure nor as a reconnection attempt. See
+// [EventStream.Restart]; it returns [ErrClosed] once the stream has ended
+// or been closed.
+func (s *Stream[T]) Restart() error { return s.ms.es.Restart() }
+
 // Close ends the stream and closes its connection, interrupting a Recv
 // that is waiting, which then returns a Canceled status error. It always
 // returns nil.
@@ -140,9 +150,9 @@ func (s *Stream[T]) Close() error { return s.ms.es.Close() }
 // events, status errors and protojson decoding. It is shared by Stream and
 // the streams of Conn.
 type msgStream struct {
-	es        *EventStream
-	resolver  typeResolver
-	unmarshal protojson.UnmarshalOptions
+	es       *EventStream
+	resolver typeResolver
+	decoder  *pbjson.Decoder
 
 	mu      sync.Mutex
 	trailer metadata.MD
@@ -150,11 +160,14 @@ type msgStream struct {
 	err error // sticky, owned by the reading goroutine
 }
 
-func newMsgStream(es *EventStream, resolver typeResolver) *msgStream {
+// newMsgStream returns a msgStream that decodes the data of events as
+// protojson, ignoring unknown fields, by the decoding plans kept in plans
+// (see internal/pbjson).
+func newMsgStream(es *EventStream, resolver typeResolver, plans *pbjson.DecodePlans) *msgStream {
 	return &msgStream{
-		es:        es,
-		resolver:  resolver,
-		unmarshal: protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: resolver},
+		es:       es,
+		resolver: resolver,
+		decoder:  pbjson.NewDecoder(protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: resolver}, plans),
 	}
 }
 
@@ -196,7 +209,7 @@ func (m *msgStream) next() (sse.Event, error) {
 
 // decode decodes the data of ev into msg; a failure ends the stream.
 func (m *msgStream) decode(ev sse.Event, msg proto.Message) error {
-	if err := m.unmarshal.Unmarshal(ev.Data, msg); err != nil {
+	if err := m.decoder.Unmarshal(ev.Data, msg); err != nil {
 		name := ev.Event
 		if name == "" {
 			name = "message"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/ssegw/ssegw/gateway"
@@ -110,18 +112,23 @@ func (b *backend) waitConnected(ctx context.Context) error {
 
 // discover builds the backend's gateway. It waits, up to the discovery
 // timeout, for the backend to be reachable when its descriptors come from
-// server reflection, so that the gateway may start before its backend.
+// server reflection, so that the gateway may start before its backend. A
+// backend that answers without reflection fails at once: waiting would not
+// change that.
 func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
 	defer cancel()
 	stop := b.tellProgress(ctx)
 	defer stop()
-	if b.cfg.DescriptorSet == "" {
+	if b.cfg.Reflection() {
 		if err := b.waitConnected(ctx); err != nil {
 			return nil, err
 		}
 	}
 	gw, err := gateway.New(ctx, b.conn, opts...)
+	if errors.Is(err, gateway.ErrNoReflection) {
+		return nil, fmt.Errorf("backend %s (%s): %w: give its descriptors with --descriptor-set FILE (buf build -o) or --proto FILE --proto-path DIR (descriptor_set, proto_files in the file)", b.cfg.Name, b.cfg.Target, gateway.ErrNoReflection)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
 	}
@@ -132,8 +139,11 @@ func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway
 // the returned function is called, what it still waits for.
 func (b *backend) tellProgress(ctx context.Context) (stop func()) {
 	source := "server reflection"
-	if b.cfg.DescriptorSet != "" {
+	switch {
+	case b.cfg.DescriptorSet != "":
 		source = "descriptor set " + b.cfg.DescriptorSet
+	case len(b.cfg.ProtoFiles) > 0:
+		source = ".proto files " + strings.Join(b.cfg.ProtoFiles, ", ")
 	}
 	start := time.Now()
 	b.logger.Info("discovering the backend's services", "target", b.cfg.Target, "from", source, "timeout", b.cfg.DiscoveryTimeout)
@@ -195,6 +205,8 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		gateway.WithIncomingHeaders(s.ForwardHeaders...),
 		gateway.WithOutgoingMetadata(s.ForwardMetadata...),
 		gateway.WithMaxRequestBytes(cfg.Limits.MaxRequestBytes),
+		gateway.WithBodyReadTimeout(cfg.Limits.BodyReadTimeout),
+		gateway.WithMaxBodyBufferBytes(cfg.Limits.MaxBodyBufferBytes),
 		gateway.WithLimiter(shared.limiter),
 		gateway.WithWriteTimeout(cfg.Limits.WriteTimeout),
 		gateway.WithMaxStreamLifetime(cfg.Limits.MaxStreamLifetime),
@@ -205,8 +217,11 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	if s.HeartbeatEvent != "" {
 		opts = append(opts, gateway.WithHeartbeatEvent(s.HeartbeatEvent))
 	}
-	if b.DescriptorSet != "" {
+	switch {
+	case b.DescriptorSet != "":
 		opts = append(opts, gateway.WithDescriptorSetFile(b.DescriptorSet))
+	case len(b.ProtoFiles) > 0:
+		opts = append(opts, gateway.WithProtoFiles(b.ProtoFiles, b.ProtoPaths...))
 	}
 	if len(shared.trustedProxies) > 0 {
 		opts = append(opts, gateway.WithTrustedProxies(shared.trustedProxies...))
@@ -244,6 +259,9 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	}
 	for name, m := range b.Methods {
 		opts = append(opts, gateway.WithMethodOptions(name, streamOptions(m)))
+		if m.Share != nil {
+			opts = append(opts, gateway.WithSharing(name, sharing(m.Share)))
+		}
 		if m.Get != "" || m.Post != "" {
 			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
 		}
@@ -261,6 +279,21 @@ func streamOptions(m config.Method) *ssegwv1.StreamOptions {
 		so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
 	}
 	return so
+}
+
+// sharing is the ssegw.v1.Sharing of a method's share settings.
+func sharing(s *config.Share) *ssegwv1.Sharing {
+	out := &ssegwv1.Sharing{Public: s.Public, QueueEvents: uint32(s.QueueEvents), QueueBytes: uint32(s.QueueBytes)}
+	if s.ReplayEvents != nil {
+		out.ReplayEvents = proto.Uint32(uint32(*s.ReplayEvents))
+	}
+	if s.ReplayAge > 0 {
+		out.ReplayAge = durationpb.New(s.ReplayAge)
+	}
+	if s.Linger != nil {
+		out.Linger = durationpb.New(*s.Linger)
+	}
+	return out
 }
 
 // httpRule is the google.api.http rule of a method override: its GET path,

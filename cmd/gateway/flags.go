@@ -14,6 +14,8 @@ type command struct {
 	cfg         *config.Config
 	version     bool
 	printConfig bool
+	// printOpenAPI prints the OpenAPI description of the routes.
+	printOpenAPI bool
 }
 
 // errUsage marks errors in the command line or the configuration; they
@@ -21,8 +23,8 @@ type command struct {
 var errUsage = errors.New("usage")
 
 // newFlagSet returns the command's flags: --version, --print-config,
-// --config and one flag per configuration setting. It prints nothing
-// itself: see printUsage.
+// --print-openapi, --config and one flag per configuration setting. It
+// prints nothing itself: see printUsage.
 func newFlagSet() (*flag.FlagSet, *config.Loader, *command) {
 	cmd := &command{}
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
@@ -30,6 +32,7 @@ func newFlagSet() (*flag.FlagSet, *config.Loader, *command) {
 	fs.Usage = func() {}
 	fs.BoolVar(&cmd.version, "version", false, "print the version and build information, and exit")
 	fs.BoolVar(&cmd.printConfig, "print-config", false, "print the effective configuration and the route table, and exit")
+	fs.BoolVar(&cmd.printOpenAPI, "print-openapi", false, "print the OpenAPI 3.2 description of the routes (JSON), and exit")
 	return fs, config.NewLoader(fs), cmd
 }
 

@@ -3,6 +3,7 @@
 //
 //	gateway --backend localhost:9090               # discover services by reflection
 //	gateway --backend localhost:9090 --descriptor-set api.binpb
+//	gateway --backend localhost:9090 --proto acme/v1/api.proto --proto-path protos
 //	gateway --config gateway.yaml                  # several backends, overrides, limits
 //	gateway --demo                                 # embedded demo backend and page
 //	gateway --print-config                         # effective configuration and routes

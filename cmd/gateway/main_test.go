@@ -156,8 +156,20 @@ func TestBackendWithoutReflectionFailsClearly(t *testing.T) {
 	srv := grpc.NewServer()
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
-	err = run(ctx, []string{"--backend", lis.Addr().String(), "--listen", "127.0.0.1:0"}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "reflection") {
-		t.Fatalf("run: %v, want an error about server reflection", err)
+	// A long discovery timeout: an answer without reflection fails at once.
+	err = run(ctx, []string{"--backend", lis.Addr().String(), "--listen", "127.0.0.1:0", "--discovery-timeout", "10m"}, io.Discard, io.Discard)
+	if ctx.Err() != nil {
+		t.Fatalf("run waited for the discovery timeout: %v", err)
+	}
+	if err == nil {
+		t.Fatal("run: no error")
+	}
+	for _, want := range []string{lis.Addr().String(), "does not offer gRPC server reflection", "--descriptor-set", "--proto"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("run: %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("run: %q is not one line", err)
 	}
 }

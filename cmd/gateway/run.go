@@ -101,6 +101,13 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		printRoutes(stdout, a.backends, gws, "#   ")
 		return nil
 	}
+	if cmd.printOpenAPI {
+		gws, err := discoverAll(ctx, cfg, a.backends, shared)
+		if err != nil {
+			return err
+		}
+		return printOpenAPI(stdout, cfg, gws)
+	}
 	return serve(ctx, cfg, a, shared, logger, stdout)
 }
 
@@ -114,6 +121,7 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 	mux := http.NewServeMux()
 	var adminSrv *http.Server
 	var adminLis net.Listener
+	var adminMux *http.ServeMux
 	if cfg.AdminListen == "" {
 		a.adminRoutes(mux, shared.registry, logger)
 	} else {
@@ -122,10 +130,11 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 			lis.Close()
 			return fmt.Errorf("admin_listen: %w", err)
 		}
-		adminMux := http.NewServeMux()
+		adminMux = http.NewServeMux()
 		a.adminRoutes(adminMux, shared.registry, logger)
 		adminSrv = &http.Server{Handler: adminMux, ReadHeaderTimeout: cfg.Limits.ReadHeaderTimeout, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	}
+	a.openAPIRoutes(cfg, mux, adminMux)
 	mux.Handle("/", a)
 
 	srv := &http.Server{
@@ -198,9 +207,23 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 	a.routes.Store(&handler)
 
 	base := scheme + "://" + lis.Addr().String()
+	if cfg.OpenAPI.Enabled {
+		doc, err := openAPIDocument(cfg, gws, listenURL(scheme, lis.Addr().String()))
+		if err != nil {
+			stopServers()
+			return err
+		}
+		a.openAPI.Store(&doc)
+	}
 	fmt.Fprintf(stdout, "ssegw listening on %s\n", base)
 	if adminLis != nil {
 		fmt.Fprintf(stdout, "  health and metrics on http://%s\n", adminLis.Addr())
+	}
+	switch {
+	case openAPIOnMain(cfg):
+		fmt.Fprintf(stdout, "  OpenAPI description at %s%s\n", base, openAPIPath)
+	case cfg.OpenAPI.Enabled:
+		fmt.Fprintf(stdout, "  OpenAPI description at http://%s%s\n", adminLis.Addr(), openAPIPath)
 	}
 	printRoutes(stdout, a.backends, gws, "  ")
 	if cfg.Demo {
@@ -288,15 +311,19 @@ func discoverAll(ctx context.Context, cfg *config.Config, backends []*backend, s
 	return gws, nil
 }
 
-// checkAdminPaths refuses routes that would hide /healthz, /readyz or
-// /metrics on the main listener.
+// checkAdminPaths refuses routes that would hide /healthz, /readyz,
+// /metrics or /openapi.json on the main listener.
 func checkAdminPaths(cfg *config.Config, gws []*gateway.Gateway) error {
-	if cfg.AdminListen != "" {
-		return nil
+	var taken []string
+	if cfg.AdminListen == "" {
+		taken = append(taken, adminPaths...)
+	}
+	if openAPIOnMain(cfg) {
+		taken = append(taken, openAPIPath)
 	}
 	for _, gw := range gws {
 		for _, rt := range gw.Routes() {
-			if slices.Contains(adminPaths, rt.Path) {
+			if slices.Contains(taken, rt.Path) {
 				return fmt.Errorf("route %s %s of %s takes a path the gateway serves itself; set admin_listen", rt.HTTPMethod, rt.Path, rt.GRPCMethod)
 			}
 		}

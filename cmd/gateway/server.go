@@ -19,6 +19,7 @@ import (
 // the backends, and whether the process is draining.
 type app struct {
 	routes   atomic.Pointer[http.Handler] // nil until discovery ends
+	openAPI  atomic.Pointer[[]byte]       // the routes' description; nil until discovery ends
 	backends []*backend
 	draining atomic.Bool
 }
@@ -32,7 +33,14 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusServiceUnavailable)
-	_ = json.NewEncoder(w).Encode(map[string]any{"code": 14, "message": "the gateway is starting: " + errNotReady.Error(), "details": []any{}})
+	// A google.rpc.Status, in the gateway's field order and compact, like
+	// its other error bodies.
+	body, _ := json.Marshal(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Details []any  `json:"details"`
+	}{14, "the gateway is starting: " + errNotReady.Error(), []any{}})
+	_, _ = w.Write(body)
 }
 
 // healthz answers while the process serves.

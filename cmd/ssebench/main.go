@@ -7,7 +7,8 @@
 // T1 is throughput (one stream, the backend sending as fast as it can),
 // T2 latency (many streams at a modest rate), T3 density (many idle
 // streams: memory per stream and heartbeat lateness), T4 the time from
-// opening a stream to its first event. Progress goes to standard error,
+// opening a stream to its first event, T5 one feed fanned out to many
+// subscribers, beside Centrifugo. Progress goes to standard error,
 // the table to standard output.
 package main
 
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ssebench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a run of a few seconds per scenario, for smoke tests (noisy numbers)")
-	scenarios := fs.String("scenarios", "t1,t2,t3,t4", "scenarios to run, comma-separated")
+	scenarios := fs.String("scenarios", "t1,t2,t3,t4,t5", "scenarios to run, comma-separated")
 	noSSEClient := fs.Bool("no-sseclient", false, "leave out ssegw consumed with sseclient")
 	sizes := fs.String("sizes", "", "T1 message sizes in bytes, comma-separated (default 100,4096)")
 	reps := fs.Int("reps", 0, "T1 runs per system and size (default 3)")
@@ -60,6 +61,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	heartbeat := fs.Duration("heartbeat", 0, "ssegw heartbeat period, for T3 (default 15s)")
 	beats := fs.Int("t3-beats", -1, "T3 heartbeats to wait for on every stream (default 2)")
 	t4 := fs.Int("t4-streams", 0, "T4 streams opened by each system (default 200)")
+	t5Subscribers := fs.Int("t5-subscribers", 0, "T5 subscribers of the shared feed (default 10000)")
+	t5 := fs.Duration("t5-duration", 0, "T5 measured time (default 30s)")
+	t5Protocols := fs.String("t5-http", "", "T5 HTTP versions, comma-separated: h1, h2 (default h1,h2)")
+	centrifugo := fs.String("centrifugo", "", "T5: the Centrifugo v6 binary to compare with (default: built from tools/centrifugo)")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file (- for standard output, instead of the table)")
 	plots := fs.String("plots", "", "write SVG plots of throughput and latency into this directory")
 	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles to `FILE` (this process) and FILE.ROLE (the backend, the gateways)")
@@ -101,6 +106,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.T3Beats = *beats
 	}
 	setInt(&cfg.T4Iterations, *t4)
+	setInt(&cfg.T5Subscribers, *t5Subscribers)
+	setDuration(&cfg.T5Duration, *t5)
+	if *t5Protocols != "" {
+		cfg.T5Protocols = splitList(*t5Protocols)
+	}
+	cfg.Centrifugo = *centrifugo
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Progress = stderr
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -25,19 +26,40 @@ const messageOverhead = 16
 // use.
 type Backend struct {
 	benchv1.UnimplementedBenchServiceServer
+	// feeds counts the Feed calls open now.
+	feeds atomic.Int64
 }
 
 // NewBackendServer returns a gRPC server with the bench service registered.
 func NewBackendServer(opts ...grpc.ServerOption) *grpc.Server {
-	s := grpc.NewServer(opts...)
-	benchv1.RegisterBenchServiceServer(s, Backend{})
+	s, _ := newBackendServer(opts...)
 	return s
 }
+
+// newBackendServer returns a gRPC server with the bench service
+// registered, and the service.
+func newBackendServer(opts ...grpc.ServerOption) (*grpc.Server, *Backend) {
+	s := grpc.NewServer(opts...)
+	b := &Backend{}
+	benchv1.RegisterBenchServiceServer(s, b)
+	return s, b
+}
+
+// Feed is Stream, counted while it is open: the calls a gateway holds
+// for the subscribers of a feed.
+func (b *Backend) Feed(req *benchv1.StreamRequest, stream grpc.ServerStreamingServer[benchv1.StreamMessage]) error {
+	b.feeds.Add(1)
+	defer b.feeds.Add(-1)
+	return b.Stream(req, stream)
+}
+
+// OpenFeeds returns the number of Feed calls open now.
+func (b *Backend) OpenFeeds() int64 { return b.feeds.Load() }
 
 // Stream sends the messages req asks for. Every message carries its
 // sequence number and the wall-clock time just before it was handed to
 // gRPC. One message value is reused: Send encodes it before returning.
-func (Backend) Stream(req *benchv1.StreamRequest, stream grpc.ServerStreamingServer[benchv1.StreamMessage]) error {
+func (*Backend) Stream(req *benchv1.StreamRequest, stream grpc.ServerStreamingServer[benchv1.StreamMessage]) error {
 	size, rate, count := req.GetPayloadSize(), req.GetRate(), req.GetCount()
 	switch {
 	case size < 0 || size > maxPayloadSize:

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -61,6 +62,7 @@ type request struct {
 	Settle bool       `json:"settle,omitempty"` // stats: collect garbage first
 	Path   string     `json:"path,omitempty"`   // heap: where to write the profile
 	T3     *t3Request `json:"t3,omitempty"`
+	T5     *t5Request `json:"t5,omitempty"`
 }
 
 // reply answers a request.
@@ -68,6 +70,8 @@ type reply struct {
 	Error string   `json:"error,omitempty"`
 	Stats *Stats   `json:"stats,omitempty"`
 	T3    *t3Reply `json:"t3,omitempty"`
+	T5    *t5Reply `json:"t5,omitempty"`
+	Feeds int64    `json:"feeds,omitempty"` // the backend's open Feed calls
 }
 
 // MaybeRunChild runs the child process role named in the environment, if
@@ -120,9 +124,15 @@ func runChild(role, rawArgs string, in io.Reader, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		srv := NewBackendServer()
+		srv, backend := newBackendServer()
 		go func() { _ = srv.Serve(lis) }()
 		h.Addr, shutdown = lis.Addr().String(), srv.Stop
+		handle = func(req request) reply {
+			if req.Op == "feeds" {
+				return reply{Feeds: backend.OpenFeeds()}
+			}
+			return reply{Error: fmt.Sprintf("unknown request %q", req.Op)}
+		}
 	case roleSSEGW, roleGRPCGW, roleFloor:
 		addr, stop, err := serveGateway(ctx, role, args)
 		if err != nil {
@@ -130,8 +140,17 @@ func runChild(role, rawArgs string, in io.Reader, out io.Writer) error {
 		}
 		h.Addr, shutdown = addr, stop
 	case roleClients:
-		w := &t3Worker{}
-		handle, shutdown = w.handle, w.closeAll
+		w3, w5 := &t3Worker{}, &t5Worker{}
+		handle = func(req request) reply {
+			if strings.HasPrefix(req.Op, "t5") {
+				return w5.handle(req)
+			}
+			return w3.handle(req)
+		}
+		shutdown = func() {
+			w3.closeAll()
+			w5.closeAll()
+		}
 	default:
 		return fmt.Errorf("unknown role %q", role)
 	}

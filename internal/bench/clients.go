@@ -39,11 +39,12 @@ const (
 
 // systemNames are the names of the systems in tables and plots.
 var systemNames = map[string]string{
-	sysDirect:    "direct gRPC",
-	sysSSEGW:     "ssegw (sse.Reader)",
-	sysSSEClient: "ssegw (sseclient)",
-	sysGRPCGW:    "grpc-gateway",
-	sysFloor:     "floor: net/http + gRPC",
+	sysDirect:     "direct gRPC",
+	sysSSEGW:      "ssegw (sse.Reader)",
+	sysSSEClient:  "ssegw (sseclient)",
+	sysGRPCGW:     "grpc-gateway",
+	sysFloor:      "floor: net/http + gRPC",
+	sysCentrifugo: "Centrifugo v6 (uni_sse)",
 }
 
 // msgStream is one open stream of BenchService.Stream, however it is

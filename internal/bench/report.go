@@ -25,6 +25,7 @@ type Report struct {
 	T2      []Latency    `json:"t2,omitempty"`
 	T3      []Density    `json:"t3,omitempty"`
 	T4      []Connect    `json:"t4,omitempty"`
+	T5      []Fanout     `json:"t5,omitempty"`
 	Targets []Target     `json:"targets,omitempty"`
 }
 
@@ -96,6 +97,39 @@ type Density struct {
 	LateP50    float64 `json:"late_p50_ms"`
 	LateP99    float64 `json:"late_p99_ms"`
 	LateMax    float64 `json:"late_max_ms"`
+}
+
+// Fanout is the result of T5 for one system and HTTP version.
+type Fanout struct {
+	System      string        `json:"system"`
+	Protocol    string        `json:"protocol"`
+	Requested   int           `json:"requested"`
+	Subscribers int           `json:"subscribers"`
+	Failed      int           `json:"failed"`
+	Ramp        time.Duration `json:"ramp_ns"`
+	// BackendCalls is the Feed calls the backend held during the
+	// measurement (ssegw; -1 for Centrifugo, which has none).
+	BackendCalls int64 `json:"backend_calls"`
+	// Memory of the fan-out process per subscriber, in bytes: ssegw's
+	// after garbage collection, Centrifugo's as it is.
+	RSSPerSubscriber   float64 `json:"rss_per_subscriber"`
+	HeapPerSubscriber  float64 `json:"heap_per_subscriber"`
+	StackPerSubscriber float64 `json:"stack_per_subscriber"`
+	// Events delivered during the measurement, and expected at the rate;
+	// subscribers whose stream ended early.
+	Events   int64 `json:"events"`
+	Expected int64 `json:"expected"`
+	Ended    int64 `json:"ended"`
+	// CPU of the fan-out process during the measurement: seconds, and µs
+	// per delivered event.
+	GatewayCPU  float64 `json:"gateway_cpu_s"`
+	CPUPerEvent float64 `json:"cpu_us_per_event"`
+	// Send → receive latency, ms (2% buckets).
+	P50  float64 `json:"p50_ms"`
+	P90  float64 `json:"p90_ms"`
+	P99  float64 `json:"p99_ms"`
+	P999 float64 `json:"p999_ms"`
+	Max  float64 `json:"max_ms"`
 }
 
 // Connect is the result of T4 for one system, in milliseconds.
@@ -212,6 +246,21 @@ func (r *Report) WriteTable(w io.Writer) error {
 		tw.Flush()
 	}
 
+	if len(r.T5) > 0 {
+		fmt.Fprintf(&buf, "\nT5 fan-out: %d subscribers of one feed at %g events/s, %v measured: ssegw sharing one backend call, Centrifugo v6 (uni_sse) published to through its server API.\n", r.Config.T5Subscribers, r.Config.T5Rate, r.Config.T5Duration)
+		fmt.Fprintf(&buf, "RSS per subscriber, KiB (ssegw after GC); CPU of the fan-out process per delivered event, µs; send → receive latency, ms.\n")
+		line("system", "HTTP", "subscribers", "backend calls", "RSS", "CPU/event", "p50", "p90", "p99", "p99.9", "max", "events", "expected")
+		for _, f := range r.T5 {
+			calls := "-"
+			if f.BackendCalls >= 0 {
+				calls = strconv.FormatInt(f.BackendCalls, 10)
+			}
+			line(systemNames[f.System], f.Protocol, strconv.Itoa(f.Subscribers), calls, f1(f.RSSPerSubscriber/1024), f2(f.CPUPerEvent),
+				f2(f.P50), f2(f.P90), f2(f.P99), f2(f.P999), f2(f.Max), strconv.FormatInt(f.Events, 10), strconv.FormatInt(f.Expected, 10))
+		}
+		tw.Flush()
+	}
+
 	if len(r.Targets) > 0 {
 		fmt.Fprintf(&buf, "\nTargets for ssegw (read with sse.Reader):\n")
 		for _, t := range r.Targets {
@@ -264,6 +313,24 @@ func checkTargets(r *Report) []Target {
 			out = append(out, Target{"T3 " + d.Protocol, "no heartbeat late by > 100 ms",
 				fmt.Sprintf("max %.1f ms, %d late, %d/%d streams got all %d", d.LateMax, d.Late, d.Complete, d.Streams, r.Config.T3Beats),
 				d.Late == 0 && d.Complete == d.Streams})
+		}
+	}
+	for _, f := range r.T5 {
+		if f.System != sysSSEGW {
+			continue
+		}
+		out = append(out, Target{"T5 " + f.Protocol, "1 backend call for every subscriber", strconv.FormatInt(f.BackendCalls, 10), f.BackendCalls == 1})
+		limit := 24 << 10
+		if f.Protocol == "h2" {
+			limit = 12 << 10
+		}
+		out = append(out, Target{"T5 " + f.Protocol, fmt.Sprintf("≤ %d KiB RSS per subscriber", limit>>10),
+			fmt.Sprintf("%.1f KiB (%d subscribers)", f.RSSPerSubscriber/1024, f.Subscribers), f.RSSPerSubscriber <= float64(limit)})
+		cf := find(r.T5, func(x Fanout) bool { return x.System == sysCentrifugo && x.Protocol == f.Protocol })
+		if cf.System != "" {
+			out = append(out,
+				Target{"T5 " + f.Protocol, "CPU per event ≤ Centrifugo's", fmt.Sprintf("%.2f µs vs %.2f µs", f.CPUPerEvent, cf.CPUPerEvent), f.CPUPerEvent <= cf.CPUPerEvent},
+				Target{"T5 " + f.Protocol, "p99 ≤ Centrifugo's", fmt.Sprintf("%.2f ms vs %.2f ms", f.P99, cf.P99), f.P99 <= cf.P99})
 		}
 	}
 	s4 := find(r.T4, func(x Connect) bool { return x.System == sysSSEGW })

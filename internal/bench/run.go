@@ -16,6 +16,7 @@ const (
 	T2 = "t2" // latency
 	T3 = "t3" // density
 	T4 = "t4" // connect to first event
+	T5 = "t5" // one feed fanned out to many subscribers
 )
 
 // Config says what to measure and for how long.
@@ -53,6 +54,18 @@ type Config struct {
 	// connection and on a connection in use already.
 	T4Iterations int `json:"t4_iterations"`
 
+	// T5: subscribers of one shared feed, its events per second, the
+	// subscribers per client process, the HTTP versions, warm-up and
+	// measured time; Centrifugo's binary (empty: built from
+	// tools/centrifugo).
+	T5Subscribers int           `json:"t5_subscribers"`
+	T5Rate        float64       `json:"t5_rate"`
+	T5PerWorker   int           `json:"t5_per_worker"`
+	T5Protocols   []string      `json:"t5_protocols"`
+	T5Warmup      time.Duration `json:"t5_warmup_ns"`
+	T5Duration    time.Duration `json:"t5_duration_ns"`
+	Centrifugo    string        `json:"-"`
+
 	// CPUProfile and MemProfile, when set, are the prefixes of the CPU and
 	// heap profiles that each child process writes, as PREFIX.ROLE.
 	CPUProfile string `json:"-"`
@@ -65,7 +78,7 @@ type Config struct {
 // DefaultConfig is the full run, a few minutes on two cores.
 func DefaultConfig() Config {
 	return Config{
-		Scenarios:    []string{T1, T2, T3, T4},
+		Scenarios:    []string{T1, T2, T3, T4, T5},
 		SSEClient:    true,
 		Sizes:        []int{100, 4096},
 		Reps:         3,
@@ -81,6 +94,13 @@ func DefaultConfig() Config {
 		T3PerWorker:  5000,
 		T3Protocols:  []string{"h1", "h2"},
 		T4Iterations: 200,
+
+		T5Subscribers: 10000,
+		T5Rate:        10,
+		T5PerWorker:   5000,
+		T5Protocols:   []string{"h1", "h2"},
+		T5Warmup:      5 * time.Second,
+		T5Duration:    30 * time.Second,
 	}
 }
 
@@ -99,6 +119,9 @@ func QuickConfig() Config {
 	c.T3Beats = 1
 	c.T3Protocols = []string{"h1"}
 	c.T4Iterations = 10
+	c.T5Subscribers = 200
+	c.T5Warmup = time.Second
+	c.T5Duration = 3 * time.Second
 	return c
 }
 
@@ -106,13 +129,18 @@ func (c *Config) has(scenario string) bool { return slices.Contains(c.Scenarios,
 
 func (c *Config) validate() error {
 	for _, s := range c.Scenarios {
-		if !slices.Contains([]string{T1, T2, T3, T4}, s) {
-			return fmt.Errorf("unknown scenario %q (want t1, t2, t3, t4)", s)
+		if !slices.Contains([]string{T1, T2, T3, T4, T5}, s) {
+			return fmt.Errorf("unknown scenario %q (want t1, t2, t3, t4, t5)", s)
 		}
 	}
 	for _, p := range c.T3Protocols {
 		if p != "h1" && p != "h2" {
 			return fmt.Errorf("unknown T3 protocol %q (want h1, h2)", p)
+		}
+	}
+	for _, p := range c.T5Protocols {
+		if p != "h1" && p != "h2" {
+			return fmt.Errorf("unknown T5 protocol %q (want h1, h2)", p)
 		}
 	}
 	switch {
@@ -126,6 +154,8 @@ func (c *Config) validate() error {
 		return errors.New("T3 needs streams, a heartbeat period, streams per worker and a protocol")
 	case c.has(T4) && c.T4Iterations < 2:
 		return errors.New("T4 needs at least two iterations")
+	case c.has(T5) && (c.T5Subscribers < 1 || c.T5Rate <= 0 || c.T5PerWorker < 1 || c.T5Duration <= 0 || len(c.T5Protocols) == 0):
+		return errors.New("T5 needs subscribers, a rate, subscribers per worker, a duration and a protocol")
 	}
 	return nil
 }
@@ -167,7 +197,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	args := func(role string) childArgs {
-		a := childArgs{NoFile: uint64(cfg.T3Streams) + 1024, Heartbeat: cfg.Heartbeat}
+		a := childArgs{NoFile: uint64(max(cfg.T3Streams, cfg.T5Subscribers)) + 1024, Heartbeat: cfg.Heartbeat}
 		if cfg.CPUProfile != "" {
 			a.CPUProfile = cfg.CPUProfile + "." + role
 		}
@@ -229,7 +259,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	steps := []struct {
 		name string
 		run  func(context.Context) error
-	}{{T1, b.t1}, {T2, b.t2}, {T3, b.t3}, {T4, b.t4}}
+	}{{T1, b.t1}, {T2, b.t2}, {T3, b.t3}, {T4, b.t4}, {T5, b.t5}}
 	for _, step := range steps {
 		if !cfg.has(step.name) {
 			continue

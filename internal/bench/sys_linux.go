@@ -2,9 +2,11 @@ package bench
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // residentSetSize returns VmRSS from /proc/self/status, in bytes.
@@ -13,6 +15,11 @@ func residentSetSize() int64 {
 	if err != nil {
 		return 0
 	}
+	return parseVmRSS(b)
+}
+
+// parseVmRSS returns VmRSS of a /proc status file, in bytes.
+func parseVmRSS(b []byte) int64 {
 	for line := range bytes.Lines(b) {
 		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
 		if !ok {
@@ -48,4 +55,29 @@ func bindAddressNoPort(_, _ string, c syscall.RawConn) error {
 		return err
 	}
 	return serr
+}
+
+// processStats returns the CPU time and the resident set size of another
+// process, from /proc.
+func processStats(pid int) (cpu time.Duration, rss int64, err error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold spaces: utime and stime are the 12th and 13th of them, in
+	// clock ticks (100 a second on Linux).
+	i := bytes.LastIndexByte(stat, ')')
+	fields := bytes.Fields(stat[i+1:])
+	if len(fields) < 13 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	}
+	utime, _ := strconv.ParseInt(string(fields[11]), 10, 64)
+	stime, _ := strconv.ParseInt(string(fields[12]), 10, 64)
+	cpu = time.Duration(utime+stime) * 10 * time.Millisecond
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	return cpu, parseVmRSS(status), nil
 }

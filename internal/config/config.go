@@ -25,6 +25,7 @@ type Config struct {
 	Limits      Limits    `yaml:"limits"`
 	Streams     Streams   `yaml:"streams"`
 	Browser     Browser   `yaml:"browser"`
+	OpenAPI     OpenAPI   `yaml:"openapi"`
 	Backends    []Backend `yaml:"backends"`
 }
 
@@ -73,6 +74,8 @@ type Limits struct {
 	MaxStreamLifetime   time.Duration `yaml:"max_stream_lifetime"`
 	RetryAfter          time.Duration `yaml:"retry_after"`
 	ReadHeaderTimeout   time.Duration `yaml:"read_header_timeout"`
+	BodyReadTimeout     time.Duration `yaml:"body_read_timeout"`
+	MaxBodyBufferBytes  int64         `yaml:"max_body_buffer_bytes"`
 	TrustedProxies      []string      `yaml:"trusted_proxies"`
 }
 
@@ -100,11 +103,28 @@ type Browser struct {
 	UnknownQueryParams bool          `yaml:"allow_unknown_query_params"`
 }
 
+// OpenAPI configures the OpenAPI 3.2 description of the routes,
+// /openapi.json.
+type OpenAPI struct {
+	// Enabled serves it beside /healthz and /metrics: on the admin
+	// listener, or on the main one without an admin listener.
+	Enabled bool `yaml:"enabled"`
+	// OnListen serves it on the main listener as well, when there is an
+	// admin listener.
+	OnListen bool   `yaml:"on_listen"`
+	Title    string `yaml:"title"`
+	Version  string `yaml:"version"`
+	// Servers are the API's base URLs (default: the listen address).
+	Servers []string `yaml:"servers"`
+}
+
 // Backend is one gRPC backend whose server-streaming methods are served.
 type Backend struct {
 	Name             string            `yaml:"name"`
 	Target           string            `yaml:"target"`
 	DescriptorSet    string            `yaml:"descriptor_set"`
+	ProtoFiles       []string          `yaml:"proto_files"`
+	ProtoPaths       []string          `yaml:"proto_paths"`
 	Services         []string          `yaml:"services"`
 	Plaintext        bool              `yaml:"plaintext"`
 	TLS              BackendTLS        `yaml:"tls"`
@@ -112,6 +132,12 @@ type Backend struct {
 	DiscoveryTimeout time.Duration     `yaml:"discovery_timeout"`
 	Keepalive        Keepalive         `yaml:"keepalive"`
 	Methods          map[string]Method `yaml:"methods"`
+}
+
+// Reflection reports whether the backend's descriptors come from server
+// reflection: neither a descriptor set nor .proto files are given.
+func (b Backend) Reflection() bool {
+	return b.DescriptorSet == "" && len(b.ProtoFiles) == 0
 }
 
 // Keepalive is gRPC keepalive on the connection to a backend: after Time
@@ -154,6 +180,21 @@ type Method struct {
 	Heartbeat      time.Duration `yaml:"heartbeat"`
 	HeartbeatEvent string        `yaml:"heartbeat_event"`
 	MaxMessageGap  time.Duration `yaml:"max_message_gap"`
+	// Share, when given (share: {} for the defaults), makes requests for
+	// the same stream share one backend call.
+	Share *Share `yaml:"share"`
+}
+
+// Share says how a method's streams are shared, as the share field of
+// the ssegw.v1.stream option does; unset values are the gateway's
+// defaults.
+type Share struct {
+	Public       bool           `yaml:"public"`
+	ReplayEvents *int           `yaml:"replay_events"`
+	ReplayAge    time.Duration  `yaml:"replay_age"`
+	Linger       *time.Duration `yaml:"linger"`
+	QueueEvents  int            `yaml:"queue_events"`
+	QueueBytes   int            `yaml:"queue_bytes"`
 }
 
 // Default returns the configuration used for every key that is not set.
@@ -166,6 +207,7 @@ func Default() Config {
 			Enabled: true,
 		},
 		Tracing: Tracing{Exporter: "none", SampleRatio: 1, ServiceName: "ssegw"},
+		OpenAPI: OpenAPI{Enabled: true},
 		Drain:   Drain{Timeout: 20 * time.Second, Retry: time.Second},
 		Limits: Limits{
 			MaxStreams:        10_000,
@@ -174,6 +216,9 @@ func Default() Config {
 			WriteTimeout:      30 * time.Second,
 			RetryAfter:        2 * time.Second,
 			ReadHeaderTimeout: 10 * time.Second,
+			// Request bodies.
+			BodyReadTimeout:    10 * time.Second,
+			MaxBodyBufferBytes: 32 << 20,
 		},
 		Streams: Streams{
 			Heartbeat:      15 * time.Second,

@@ -75,6 +75,9 @@ backends:
         resume_field: after_version
         heartbeat: 5s
         max_message_gap: 30s
+        share: {public: true, replay_events: 0, replay_age: 1m, linger: 0s, queue_events: 64, queue_bytes: 65536}
+      shop.v1.Orders.Feed:
+        share: {}
   - name: prices
     keepalive: {time: 30s, timeout: 2s}
     target: dns:///prices.internal:443
@@ -114,6 +117,16 @@ func TestConfigFile(t *testing.T) {
 	}
 	if m.MaxMessageGap != 30*time.Second {
 		t.Errorf("max_message_gap %v", m.MaxMessageGap)
+	}
+	if sh := m.Share; sh == nil || !sh.Public || sh.ReplayEvents == nil || *sh.ReplayEvents != 0 || sh.ReplayAge != time.Minute ||
+		sh.Linger == nil || *sh.Linger != 0 || sh.QueueEvents != 64 || sh.QueueBytes != 65536 {
+		t.Errorf("share %+v", m.Share)
+	}
+	if sh := orders.Methods["shop.v1.Orders.Feed"].Share; sh == nil || sh.Public || sh.ReplayEvents != nil || sh.Linger != nil {
+		t.Errorf("share: {} gives %+v, want sharing with the defaults", sh)
+	}
+	if orders.Methods["shop.v1.Orders.Watch"].Share == nil || orders.Methods["x"].Share != nil {
+		t.Error("share is set only where given")
 	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
@@ -211,10 +224,19 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"missing file", backend, nil, []string{"--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, []string{"tls.cert_file", "--tls-cert", "no such file"}},
 		{"method name", "backends: [{target: 'localhost:1', methods: {Watch: {event: x}}}]\n", nil, nil, []string{"backends[0].methods[Watch]", "full method name"}},
 		{"wrong shape", "backends: {target: x}\n", nil, nil, []string{"backends", "must be a list"}},
+		{"negative linger", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {linger: -1s}}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].share.linger", "negative"}},
+		{"share key", "backends: [{target: 'localhost:1', methods: {p.S.M: {share: {replay: 3}}}}]\n", nil, nil, []string{"share.replay", "unknown key", "replay_events"}},
 		{"sample ratio", backend + "tracing: {sample_ratio: 2}\n", nil, nil, []string{"tracing.sample_ratio", "line"}},
 		{"trusted proxy", backend, nil, []string{"--trusted-proxy", "nonsense"}, []string{"limits.trusted_proxies", "nonsense"}},
+		{"no body read timeout", backend, nil, []string{"--body-read-timeout", "0s"}, []string{"limits.body_read_timeout", "--body-read-timeout", "positive"}},
+		{"body buffer below the request size", backend + "limits: {max_request_bytes: 2097152}\n", map[string]string{"SSEGW_MAX_BODY_BUFFER_BYTES": "1048576"}, nil, []string{"limits.max_body_buffer_bytes", "SSEGW_MAX_BODY_BUFFER_BYTES", "at least limits.max_request_bytes (2097152)"}},
 		{"yaml syntax", "listen: [\n", nil, nil, []string{"gateway.yaml"}},
 		{"service name", backend, nil, []string{"--service", "shop.v1.Orders,shop v1"}, []string{"backends[0].services", `"shop v1"`, "item 1"}},
+		{"two descriptor sources", backend, nil, []string{"--descriptor-set", "/etc/hosts", "--proto", "a.proto"}, []string{"backends[0].proto_files", "--proto", "descriptor_set", "--descriptor-set", "exclude each other"}},
+		{"proto path without files", backend, map[string]string{"SSEGW_PROTO_PATH": "/"}, nil, []string{"backends[0].proto_paths", "SSEGW_PROTO_PATH", "needs proto_files"}},
+		{"proto path not a directory", "backends: [{target: 'localhost:1', proto_files: [a.proto], proto_paths: [/etc/hosts]}]\n", nil, nil, []string{"backends[0].proto_paths", "line 1", `"/etc/hosts" is not a directory`}},
+		{"proto path missing", backend, nil, []string{"--proto", "a.proto", "--proto-path", "/nonexistent"}, []string{"backends[0].proto_paths", "--proto-path", "no such file"}},
+		{"proto file missing", backend, nil, []string{"--proto", "a.proto", "--proto", "nowhere/b.proto", "--proto-path", "/etc"}, []string{"backends[0].proto_files", "--proto", `item 0: "a.proto" is not found in the proto paths (/etc)`}},
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
 		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
 		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
@@ -233,6 +255,38 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestProtoFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.proto", "v1/b.proto"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`syntax = "proto3";`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"a.proto", "v1/b.proto"}
+	for name, cfg := range map[string]*Config{
+		"file": mustLoad(t, "backends: [{target: 'localhost:1', proto_files: [a.proto, v1/b.proto], proto_paths: ["+dir+"]}]\n", nil),
+		"env":  mustLoad(t, "", map[string]string{"SSEGW_BACKEND": "localhost:1", "SSEGW_PROTO": "a.proto, v1/b.proto", "SSEGW_PROTO_PATH": dir}),
+		"flags": mustLoad(t, "", nil, "--backend", "localhost:1", "--proto", "a.proto", "--proto", "v1/b.proto",
+			"--proto-path", dir, "--proto-path", filepath.Join(dir, "v1")),
+	} {
+		b := cfg.Backends[0]
+		if !slices.Equal(b.ProtoFiles, want) || b.ProtoPaths[0] != dir || b.Reflection() {
+			t.Errorf("%s: proto files %q, paths %q, reflection %v", name, b.ProtoFiles, b.ProtoPaths, b.Reflection())
+		}
+	}
+	// A file name on disk, with the current directory as the import path.
+	t.Chdir(dir)
+	if cfg := mustLoad(t, "", nil, "--backend", "localhost:1", "--proto", "v1/b.proto"); cfg.Backends[0].Reflection() {
+		t.Error("reflection with a .proto file")
+	}
+	if cfg := mustLoad(t, "", nil, "--backend", "localhost:1"); !cfg.Backends[0].Reflection() {
+		t.Error("no reflection without another source")
 	}
 }
 

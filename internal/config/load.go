@@ -68,6 +68,8 @@ func Settings() []Setting {
 		{"max-streams-per-client", "limits.max_streams_per_client", "maximum concurrent streams per client address, a `number` (0: no limit); more get 429"},
 		{"max-request-bytes", "limits.max_request_bytes", "maximum size of a POST body or request query parameter, in `bytes` (the parameter, in the URL, is bounded first by max_header_bytes)"},
 		{"max-header-bytes", "limits.max_header_bytes", "maximum size of the request line (URL and query) and headers, in `bytes`"},
+		{"body-read-timeout", "limits.body_read_timeout", "time (a `duration`) allowed to read a request body; a slower one gets 408"},
+		{"max-body-buffer-bytes", "limits.max_body_buffer_bytes", "memory, in `bytes`, that request bodies being read may hold together, beyond 4 KiB each; a body over it gets 503"},
 		{"write-timeout", "limits.write_timeout", "deadline (a `duration`) of each write to a client; a slower client is disconnected (0: none)"},
 		{"max-stream-lifetime", "limits.max_stream_lifetime", "streams are told to reconnect after at most this `duration` (0: no limit)"},
 		{"retry-after", "limits.retry_after", "Retry-After `duration` of 429 and 503 answers"},
@@ -84,9 +86,14 @@ func Settings() []Setting {
 		{"forward-cookie", "browser.forward_cookies", "`cookie` forwarded to the backend as metadata (repeat or separate with commas)"},
 		{"access-token-param", "browser.access_token_param", "query `parameter` whose value is forwarded as authorization: Bearer …"},
 		{"compress", "browser.compression", "gzip streams for clients that accept it"},
+		{"openapi", "openapi.enabled", "serve the OpenAPI 3.2 description of the routes at /openapi.json beside /healthz and /metrics"},
+		{"openapi-on-listen", "openapi.on_listen", "serve /openapi.json on --listen too when --admin-listen is set"},
+		{"openapi-server", "openapi.servers", "base `URL` of the API in the OpenAPI description (repeat or separate with commas; default: the listen address)"},
 		{"backend", "backends[0].target", "gRPC backend dial `target`, e.g. localhost:9090 or dns:///svc:9090"},
 		{"backend-name", "backends[0].name", "`name` of the backend in metrics and logs"},
 		{"descriptor-set", "backends[0].descriptor_set", "read service descriptors from this FileDescriptorSet `file` (buf build -o) instead of server reflection"},
+		{"proto", "backends[0].proto_files", "compile service descriptors at start from this .proto `file`, named as it is imported (relative to a --proto-path), instead of server reflection (repeat or separate with commas)"},
+		{"proto-path", "backends[0].proto_paths", "`directory` where --proto files and their imports are found, in order (repeat or separate with commas; default: the current directory)"},
 		{"service", "backends[0].services", "serve only this `service` (full name; repeat or separate with commas; default: all)"},
 		{"backend-plaintext", "backends[0].plaintext", "allow plaintext to a backend that is not on a loopback address"},
 		{"backend-tls", "backends[0].tls.enabled", "connect to the backend with TLS, verified with the system's roots"},
@@ -278,6 +285,11 @@ func (c *loaded) decode(key string, n *yaml.Node, v reflect.Value) error {
 		return nil
 	}
 	switch {
+	case v.Kind() == reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return c.decode(key, n, v.Elem())
 	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Duration]():
 		if n.Kind != yaml.MappingNode {
 			return fail("must be a mapping of keys to values")

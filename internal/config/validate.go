@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -48,6 +49,11 @@ func (c *loaded) validate() error {
 			return c.errorf("tracing.endpoint", "must be a URL such as http://collector:4317, not %q", e)
 		}
 	}
+	for _, server := range cfg.OpenAPI.Servers {
+		if u, err := url.Parse(server); err != nil || !(u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") || u.Scheme == "" && strings.HasPrefix(u.Path, "/")) {
+			return c.errorf("openapi.servers", "must hold URLs such as https://api.example.com or paths such as /api, not %q", server)
+		}
+	}
 	positive := map[string]int64{
 		"drain.timeout":              int64(cfg.Drain.Timeout),
 		"drain.retry":                int64(cfg.Drain.Retry),
@@ -55,6 +61,7 @@ func (c *loaded) validate() error {
 		"limits.max_header_bytes":    int64(cfg.Limits.MaxHeaderBytes),
 		"limits.retry_after":         int64(cfg.Limits.RetryAfter),
 		"limits.read_header_timeout": int64(cfg.Limits.ReadHeaderTimeout),
+		"limits.body_read_timeout":   int64(cfg.Limits.BodyReadTimeout),
 		"streams.header_timeout":     int64(cfg.Streams.HeaderTimeout),
 	}
 	notNegative := map[string]int64{
@@ -76,6 +83,9 @@ func (c *loaded) validate() error {
 		if notNegative[key] < 0 {
 			return c.errorf(key, "must not be negative")
 		}
+	}
+	if cfg.Limits.MaxBodyBufferBytes < cfg.Limits.MaxRequestBytes {
+		return c.errorf("limits.max_body_buffer_bytes", "must be at least limits.max_request_bytes (%d)", cfg.Limits.MaxRequestBytes)
 	}
 	if _, err := cfg.TrustedProxies(); err != nil {
 		return err
@@ -111,6 +121,9 @@ func (c *loaded) validate() error {
 			if err := c.readable(key(k)); err != nil {
 				return err
 			}
+		}
+		if err := c.validateProtoFiles(i, b); err != nil {
+			return err
 		}
 		if b.Plaintext && b.TLS.On() {
 			return c.errorf(key("plaintext"), "contradicts the TLS settings of the backend")
@@ -151,9 +164,79 @@ func (c *loaded) validate() error {
 			if m.MaxMessageGap < 0 {
 				return c.errorf(mk("max_message_gap"), "must not be negative")
 			}
+			if err := c.validateShare(m.Share, func(k string) string { return mk("share." + k) }); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// validateShare checks the sharing of a method, if any.
+func (c *loaded) validateShare(s *Share, key func(string) string) error {
+	if s == nil {
+		return nil
+	}
+	const maxEvents = 1 << 20
+	for _, n := range []struct {
+		k    string
+		v    int
+		most int
+	}{{"queue_events", s.QueueEvents, maxEvents}, {"queue_bytes", s.QueueBytes, 1<<32 - 1}} {
+		if n.v < 0 || n.v > n.most {
+			return c.errorf(key(n.k), "must be between 0 (the default) and %d", n.most)
+		}
+	}
+	if s.ReplayEvents != nil && (*s.ReplayEvents < 0 || *s.ReplayEvents > maxEvents) {
+		return c.errorf(key("replay_events"), "must be between 0 (no replay) and %d", maxEvents)
+	}
+	if s.ReplayAge < 0 {
+		return c.errorf(key("replay_age"), "must not be negative")
+	}
+	if s.Linger != nil && *s.Linger < 0 {
+		return c.errorf(key("linger"), "must not be negative")
+	}
+	return nil
+}
+
+// validateProtoFiles checks the .proto source of backend i: one descriptor
+// source only, import paths that are directories, and files found in them.
+func (c *loaded) validateProtoFiles(i int, b *Backend) error {
+	key := func(k string) string { return fmt.Sprintf("backends[%d].%s", i, k) }
+	switch {
+	case len(b.ProtoFiles) > 0 && b.DescriptorSet != "":
+		return c.errorf(key("proto_files"), "and descriptor_set (%s) exclude each other: a backend has one descriptor source", c.origin(key("descriptor_set")))
+	case len(b.ProtoPaths) > 0 && len(b.ProtoFiles) == 0:
+		return c.errorf(key("proto_paths"), "needs proto_files (--proto), the .proto files to compile")
+	}
+	for j, dir := range b.ProtoPaths {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return c.errorf(key("proto_paths"), "item %d: %v", j, err)
+		}
+		if !fi.IsDir() {
+			return c.errorf(key("proto_paths"), "item %d: %q is not a directory", j, dir)
+		}
+	}
+	dirs := b.ProtoPaths
+	if len(dirs) == 0 {
+		dirs = []string{"."}
+	}
+	for j, file := range b.ProtoFiles {
+		found := regularFile(file)
+		for _, dir := range dirs {
+			found = found || (!filepath.IsAbs(file) && regularFile(filepath.Join(dir, file)))
+		}
+		if !found {
+			return c.errorf(key("proto_files"), "item %d: %q is not found in the proto paths (%s)", j, file, strings.Join(dirs, ", "))
+		}
+	}
+	return nil
+}
+
+func regularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // readable checks that the file named at key, if any, can be read.

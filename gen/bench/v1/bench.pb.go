@@ -226,9 +226,10 @@ const file_bench_v1_bench_proto_rawDesc = "" +
 	"\x0esent_unix_nano\x18\x02 \x01(\x03R\fsentUnixNano\x12\x18\n" +
 	"\apayload\x18\x03 \x01(\tR\apayload\"?\n" +
 	"\fStreamResult\x12/\n" +
-	"\x06result\x18\x01 \x01(\v2\x17.bench.v1.StreamMessageR\x06result2o\n" +
+	"\x06result\x18\x01 \x01(\v2\x17.bench.v1.StreamMessageR\x06result2\xd0\x01\n" +
 	"\fBenchService\x12_\n" +
-	"\x06Stream\x12\x17.bench.v1.StreamRequest\x1a\x17.bench.v1.StreamMessage\"!ڣ\x19\x05\x12\x03seq\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/bench/stream0\x01B-Z+github.com/ssegw/ssegw/gen/bench/v1;benchv1b\x06proto3"
+	"\x06Stream\x12\x17.bench.v1.StreamRequest\x1a\x17.bench.v1.StreamMessage\"!ڣ\x19\x05\x12\x03seq\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/bench/stream0\x01\x12_\n" +
+	"\x04Feed\x12\x17.bench.v1.StreamRequest\x1a\x17.bench.v1.StreamMessage\"#ڣ\x19\t\x12\x03seq2\x02\b\x01\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/bench/feed0\x01B-Z+github.com/ssegw/ssegw/gen/bench/v1;benchv1b\x06proto3"
 
 var (
 	file_bench_v1_bench_proto_rawDescOnce sync.Once
@@ -251,9 +252,11 @@ var file_bench_v1_bench_proto_goTypes = []any{
 var file_bench_v1_bench_proto_depIdxs = []int32{
 	1, // 0: bench.v1.StreamResult.result:type_name -> bench.v1.StreamMessage
 	0, // 1: bench.v1.BenchService.Stream:input_type -> bench.v1.StreamRequest
-	1, // 2: bench.v1.BenchService.Stream:output_type -> bench.v1.StreamMessage
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
+	0, // 2: bench.v1.BenchService.Feed:input_type -> bench.v1.StreamRequest
+	1, // 3: bench.v1.BenchService.Stream:output_type -> bench.v1.StreamMessage
+	1, // 4: bench.v1.BenchService.Feed:output_type -> bench.v1.StreamMessage
+	3, // [3:5] is the sub-list for method output_type
+	1, // [1:3] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
 	1, // [1:1] is the sub-list for extension extendee
 	0, // [0:1] is the sub-list for field type_name

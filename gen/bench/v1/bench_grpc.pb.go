@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	BenchService_Stream_FullMethodName = "/bench.v1.BenchService/Stream"
+	BenchService_Feed_FullMethodName   = "/bench.v1.BenchService/Feed"
 )
 
 // BenchServiceClient is the client API for BenchService service.
@@ -36,6 +37,9 @@ type BenchServiceClient interface {
 	// rate per second (0: as fast as the stream takes them). With hold it
 	// then stays open and idle until the call is cancelled.
 	Stream(ctx context.Context, in *StreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamMessage], error)
+	// Feed is Stream for many subscribers of one feed: ssegw shares it, so
+	// that identical requests from any number of clients make one call.
+	Feed(ctx context.Context, in *StreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamMessage], error)
 }
 
 type benchServiceClient struct {
@@ -65,6 +69,25 @@ func (c *benchServiceClient) Stream(ctx context.Context, in *StreamRequest, opts
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BenchService_StreamClient = grpc.ServerStreamingClient[StreamMessage]
 
+func (c *benchServiceClient) Feed(ctx context.Context, in *StreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamMessage], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BenchService_ServiceDesc.Streams[1], BenchService_Feed_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamRequest, StreamMessage]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BenchService_FeedClient = grpc.ServerStreamingClient[StreamMessage]
+
 // BenchServiceServer is the server API for BenchService service.
 // All implementations must embed UnimplementedBenchServiceServer
 // for forward compatibility.
@@ -79,6 +102,9 @@ type BenchServiceServer interface {
 	// rate per second (0: as fast as the stream takes them). With hold it
 	// then stays open and idle until the call is cancelled.
 	Stream(*StreamRequest, grpc.ServerStreamingServer[StreamMessage]) error
+	// Feed is Stream for many subscribers of one feed: ssegw shares it, so
+	// that identical requests from any number of clients make one call.
+	Feed(*StreamRequest, grpc.ServerStreamingServer[StreamMessage]) error
 	mustEmbedUnimplementedBenchServiceServer()
 }
 
@@ -91,6 +117,9 @@ type UnimplementedBenchServiceServer struct{}
 
 func (UnimplementedBenchServiceServer) Stream(*StreamRequest, grpc.ServerStreamingServer[StreamMessage]) error {
 	return status.Error(codes.Unimplemented, "method Stream not implemented")
+}
+func (UnimplementedBenchServiceServer) Feed(*StreamRequest, grpc.ServerStreamingServer[StreamMessage]) error {
+	return status.Error(codes.Unimplemented, "method Feed not implemented")
 }
 func (UnimplementedBenchServiceServer) mustEmbedUnimplementedBenchServiceServer() {}
 func (UnimplementedBenchServiceServer) testEmbeddedByValue()                      {}
@@ -124,6 +153,17 @@ func _BenchService_Stream_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BenchService_StreamServer = grpc.ServerStreamingServer[StreamMessage]
 
+func _BenchService_Feed_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(BenchServiceServer).Feed(m, &grpc.GenericServerStream[StreamRequest, StreamMessage]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BenchService_FeedServer = grpc.ServerStreamingServer[StreamMessage]
+
 // BenchService_ServiceDesc is the grpc.ServiceDesc for BenchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -135,6 +175,11 @@ var BenchService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Stream",
 			Handler:       _BenchService_Stream_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Feed",
+			Handler:       _BenchService_Feed_Handler,
 			ServerStreams: true,
 		},
 	},

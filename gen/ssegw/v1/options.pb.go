@@ -45,6 +45,12 @@ type StreamOptions struct {
 	// When set, heartbeats are events of this name (with empty data) instead
 	// of comments.
 	HeartbeatEvent string `protobuf:"bytes,5,opt,name=heartbeat_event,json=heartbeatEvent,proto3" json:"heartbeat_event,omitempty"`
+	// When set, requests for the same stream share one backend call: those
+	// that map to the same request message and carry the same forwarded
+	// metadata (headers, cookies, access token). Each message is encoded
+	// once and written to every subscriber. Unset: every request has a
+	// backend call of its own.
+	Share *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
 	// Longest wait for the backend's next message (or its first, from the
 	// start of the call) before the gateway gives up on the call, for methods
 	// whose backends send at a known pace. The call is cancelled and the
@@ -53,7 +59,7 @@ type StreamOptions struct {
 	// from this replica or another. Zero means no limit. It bounds how long a
 	// frozen backend goes unnoticed, which gRPC keepalive otherwise bounds
 	// for the whole connection.
-	MaxMessageGap *durationpb.Duration `protobuf:"bytes,6,opt,name=max_message_gap,json=maxMessageGap,proto3" json:"max_message_gap,omitempty"`
+	MaxMessageGap *durationpb.Duration `protobuf:"bytes,7,opt,name=max_message_gap,json=maxMessageGap,proto3" json:"max_message_gap,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,11 +129,118 @@ func (x *StreamOptions) GetHeartbeatEvent() string {
 	return ""
 }
 
+func (x *StreamOptions) GetShare() *Sharing {
+	if x != nil {
+		return x.Share
+	}
+	return nil
+}
+
 func (x *StreamOptions) GetMaxMessageGap() *durationpb.Duration {
 	if x != nil {
 		return x.MaxMessageGap
 	}
 	return nil
+}
+
+// Sharing says how a method's streams are shared by their subscribers.
+// Zero values mean the gateway's defaults.
+type Sharing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stream is the same for every caller, such as a public feed: the
+	// forwarded metadata is not part of what subscribers share, and the
+	// backend call carries none of it (no caller's credentials). Authorize
+	// subscribers in front of the gateway.
+	Public bool `protobuf:"varint,1,opt,name=public,proto3" json:"public,omitempty"`
+	// Replay window: the newest events a subscriber that reconnects with a
+	// Last-Event-ID may resume after without a backend call of its own.
+	// Unset: 128; 0 turns replay off.
+	ReplayEvents *uint32 `protobuf:"varint,2,opt,name=replay_events,json=replayEvents,proto3,oneof" json:"replay_events,omitempty"`
+	// Narrows the replay window to the events of the last replay_age.
+	// Default: no age limit.
+	ReplayAge *durationpb.Duration `protobuf:"bytes,3,opt,name=replay_age,json=replayAge,proto3" json:"replay_age,omitempty"`
+	// How long the backend call goes on after its last subscriber left, so
+	// that a subscriber that comes back within it joins it. Unset: 5s.
+	Linger *durationpb.Duration `protobuf:"bytes,4,opt,name=linger,proto3" json:"linger,omitempty"`
+	// How far, in events and in bytes, a subscriber may fall behind the
+	// newest event before it is disconnected (told to reconnect). Defaults
+	// 128 events and 256 KiB.
+	QueueEvents   uint32 `protobuf:"varint,5,opt,name=queue_events,json=queueEvents,proto3" json:"queue_events,omitempty"`
+	QueueBytes    uint32 `protobuf:"varint,6,opt,name=queue_bytes,json=queueBytes,proto3" json:"queue_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sharing) Reset() {
+	*x = Sharing{}
+	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sharing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sharing) ProtoMessage() {}
+
+func (x *Sharing) ProtoReflect() protoreflect.Message {
+	mi := &file_ssegw_v1_options_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sharing.ProtoReflect.Descriptor instead.
+func (*Sharing) Descriptor() ([]byte, []int) {
+	return file_ssegw_v1_options_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Sharing) GetPublic() bool {
+	if x != nil {
+		return x.Public
+	}
+	return false
+}
+
+func (x *Sharing) GetReplayEvents() uint32 {
+	if x != nil && x.ReplayEvents != nil {
+		return *x.ReplayEvents
+	}
+	return 0
+}
+
+func (x *Sharing) GetReplayAge() *durationpb.Duration {
+	if x != nil {
+		return x.ReplayAge
+	}
+	return nil
+}
+
+func (x *Sharing) GetLinger() *durationpb.Duration {
+	if x != nil {
+		return x.Linger
+	}
+	return nil
+}
+
+func (x *Sharing) GetQueueEvents() uint32 {
+	if x != nil {
+		return x.QueueEvents
+	}
+	return 0
+}
+
+func (x *Sharing) GetQueueBytes() uint32 {
+	if x != nil {
+		return x.QueueBytes
+	}
+	return 0
 }
 
 var file_ssegw_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -153,14 +266,25 @@ var File_ssegw_v1_options_proto protoreflect.FileDescriptor
 
 const file_ssegw_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\x99\x02\n" +
+	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc2\x02\n" +
 	"\rStreamOptions\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12\x19\n" +
 	"\bid_field\x18\x02 \x01(\tR\aidField\x12!\n" +
 	"\fresume_field\x18\x03 \x01(\tR\vresumeField\x12H\n" +
 	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12'\n" +
-	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12A\n" +
-	"\x0fmax_message_gap\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\rmaxMessageGap:Q\n" +
+	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12'\n" +
+	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\x12A\n" +
+	"\x0fmax_message_gap\x18\a \x01(\v2\x19.google.protobuf.DurationR\rmaxMessageGap\"\x8e\x02\n" +
+	"\aSharing\x12\x16\n" +
+	"\x06public\x18\x01 \x01(\bR\x06public\x12(\n" +
+	"\rreplay_events\x18\x02 \x01(\rH\x00R\freplayEvents\x88\x01\x01\x128\n" +
+	"\n" +
+	"replay_age\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\treplayAge\x121\n" +
+	"\x06linger\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06linger\x12!\n" +
+	"\fqueue_events\x18\x05 \x01(\rR\vqueueEvents\x12\x1f\n" +
+	"\vqueue_bytes\x18\x06 \x01(\rR\n" +
+	"queueBytesB\x10\n" +
+	"\x0e_replay_events:Q\n" +
 	"\x06stream\x12\x1e.google.protobuf.MethodOptions\x18\xbb\x94\x03 \x01(\v2\x17.ssegw.v1.StreamOptionsR\x06streamB-Z+github.com/ssegw/ssegw/gen/ssegw/v1;ssegwv1b\x06proto3"
 
 var (
@@ -175,22 +299,26 @@ func file_ssegw_v1_options_proto_rawDescGZIP() []byte {
 	return file_ssegw_v1_options_proto_rawDescData
 }
 
-var file_ssegw_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_ssegw_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_ssegw_v1_options_proto_goTypes = []any{
 	(*StreamOptions)(nil),              // 0: ssegw.v1.StreamOptions
-	(*durationpb.Duration)(nil),        // 1: google.protobuf.Duration
-	(*descriptorpb.MethodOptions)(nil), // 2: google.protobuf.MethodOptions
+	(*Sharing)(nil),                    // 1: ssegw.v1.Sharing
+	(*durationpb.Duration)(nil),        // 2: google.protobuf.Duration
+	(*descriptorpb.MethodOptions)(nil), // 3: google.protobuf.MethodOptions
 }
 var file_ssegw_v1_options_proto_depIdxs = []int32{
-	1, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
-	1, // 1: ssegw.v1.StreamOptions.max_message_gap:type_name -> google.protobuf.Duration
-	2, // 2: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
-	0, // 3: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	3, // [3:4] is the sub-list for extension type_name
-	2, // [2:3] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
+	1, // 1: ssegw.v1.StreamOptions.share:type_name -> ssegw.v1.Sharing
+	2, // 2: ssegw.v1.StreamOptions.max_message_gap:type_name -> google.protobuf.Duration
+	2, // 3: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
+	2, // 4: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
+	3, // 5: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
+	0, // 6: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	6, // [6:7] is the sub-list for extension type_name
+	5, // [5:6] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_ssegw_v1_options_proto_init() }
@@ -198,13 +326,14 @@ func file_ssegw_v1_options_proto_init() {
 	if File_ssegw_v1_options_proto != nil {
 		return
 	}
+	file_ssegw_v1_options_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ssegw_v1_options_proto_rawDesc), len(file_ssegw_v1_options_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 1,
 			NumServices:   0,
 		},

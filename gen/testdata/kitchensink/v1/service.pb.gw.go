@@ -657,13 +657,12 @@ func request_KitchenSink_Echo_16(ctx context.Context, marshaler runtime.Marshale
 	return stream, metadata, nil
 }
 
-var filter_KitchenSink_Echo_17 = &utilities.DoubleArray{Encoding: map[string]int{"optional_int32": 0, "optional_color": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+var filter_KitchenSink_Echo_17 = &utilities.DoubleArray{Encoding: map[string]int{"optional_int32": 0, "optional_string": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
 func request_KitchenSink_Echo_17(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (KitchenSink_EchoClient, runtime.ServerMetadata, error) {
 	var (
 		protoReq Everything
 		metadata runtime.ServerMetadata
-		e        int32
 		err      error
 	)
 	val, ok := pathParams["optional_int32"]
@@ -674,15 +673,14 @@ func request_KitchenSink_Echo_17(ctx context.Context, marshaler runtime.Marshale
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "optional_int32", err)
 	}
-	val, ok = pathParams["optional_color"]
+	val, ok = pathParams["optional_string"]
 	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "optional_color")
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "optional_string")
 	}
-	e, err = runtime.EnumP(val, Color_value)
+	protoReq.OptionalString, err = runtime.StringP(val)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "optional_color", err)
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "optional_string", err)
 	}
-	protoReq.OptionalColor = Color(e)
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
@@ -1094,7 +1092,7 @@ func request_KitchenSink_EchoLegacy_1(ctx context.Context, marshaler runtime.Mar
 	return stream, metadata, nil
 }
 
-var filter_KitchenSink_EchoModern_0 = &utilities.DoubleArray{Encoding: map[string]int{"name": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+var filter_KitchenSink_EchoModern_0 = &utilities.DoubleArray{Encoding: map[string]int{"plain": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_KitchenSink_EchoModern_0(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (KitchenSink_EchoModernClient, runtime.ServerMetadata, error) {
 	var (
@@ -1102,13 +1100,13 @@ func request_KitchenSink_EchoModern_0(ctx context.Context, marshaler runtime.Mar
 		metadata runtime.ServerMetadata
 		err      error
 	)
-	val, ok := pathParams["name"]
+	val, ok := pathParams["plain"]
 	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plain")
 	}
-	protoReq.Name, err = runtime.String(val)
+	protoReq.Plain, err = runtime.String(val)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plain", err)
 	}
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
@@ -1131,46 +1129,7 @@ func request_KitchenSink_EchoModern_0(ctx context.Context, marshaler runtime.Mar
 	return stream, metadata, nil
 }
 
-var filter_KitchenSink_EchoModern_1 = &utilities.DoubleArray{Encoding: map[string]int{"level": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
-
 func request_KitchenSink_EchoModern_1(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (KitchenSink_EchoModernClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq Modern
-		metadata runtime.ServerMetadata
-		e        int32
-		err      error
-	)
-	val, ok := pathParams["level"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "level")
-	}
-	e, err = runtime.Enum(val, Level_value)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "level", err)
-	}
-	protoReq.Level = Level(e)
-	if err := req.ParseForm(); err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_KitchenSink_EchoModern_1); err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.EchoModern(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_KitchenSink_EchoModern_2(ctx context.Context, marshaler runtime.Marshaler, client KitchenSinkClient, req *http.Request, pathParams map[string]string) (KitchenSink_EchoModernClient, runtime.ServerMetadata, error) {
 	var (
 		protoReq Modern
 		metadata runtime.ServerMetadata
@@ -1469,14 +1428,7 @@ func RegisterKitchenSinkHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		return
 	})
 
-	mux.Handle(http.MethodGet, pattern_KitchenSink_EchoModern_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
-		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-		return
-	})
-
-	mux.Handle(http.MethodPost, pattern_KitchenSink_EchoModern_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_KitchenSink_EchoModern_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
@@ -1829,7 +1781,7 @@ func RegisterKitchenSinkHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/Echo", runtime.WithHTTPPathPattern("/v1/everything/optional/{optional_int32}/{optional_color}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/Echo", runtime.WithHTTPPathPattern("/v1/everything/optional/{optional_int32}/{optional_string}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -2033,7 +1985,7 @@ func RegisterKitchenSinkHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/EchoModern", runtime.WithHTTPPathPattern("/v1/modern/{name}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/EchoModern", runtime.WithHTTPPathPattern("/v1/modern/{plain}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -2046,11 +1998,11 @@ func RegisterKitchenSinkHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_KitchenSink_EchoModern_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_KitchenSink_EchoModern_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_KitchenSink_EchoModern_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/EchoModern", runtime.WithHTTPPathPattern("/v1/modern/level/{level}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/EchoModern", runtime.WithHTTPPathPattern("/v1/modern:echo"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -2062,23 +2014,6 @@ func RegisterKitchenSinkHandlerClient(ctx context.Context, mux *runtime.ServeMux
 			return
 		}
 		forward_KitchenSink_EchoModern_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_KitchenSink_EchoModern_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kitchensink.v1.KitchenSink/EchoModern", runtime.WithHTTPPathPattern("/v1/modern:echo"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_KitchenSink_EchoModern_2(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_KitchenSink_EchoModern_2(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_KitchenSink_Emit_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -2135,7 +2070,7 @@ var (
 	pattern_KitchenSink_Echo_14      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "everything", "string", "string_value"}, ""))
 	pattern_KitchenSink_Echo_15      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "everything", "bytes", "bytes_value"}, ""))
 	pattern_KitchenSink_Echo_16      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"v1", "everything", "color"}, ""))
-	pattern_KitchenSink_Echo_17      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "everything", "optional", "optional_int32", "optional_color"}, ""))
+	pattern_KitchenSink_Echo_17      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "everything", "optional", "optional_int32", "optional_string"}, ""))
 	pattern_KitchenSink_Echo_18      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "everything", "inner", "inner.name", "inner.color"}, ""))
 	pattern_KitchenSink_Echo_19      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"v1", "everything", "renamed"}, ""))
 	pattern_KitchenSink_Echo_20      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"v1", "everything", "timestamp"}, ""))
@@ -2147,9 +2082,8 @@ var (
 	pattern_KitchenSink_Echo_26      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "everything", "string_value"}, "inner"))
 	pattern_KitchenSink_EchoLegacy_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "legacy", "id"}, ""))
 	pattern_KitchenSink_EchoLegacy_1 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "legacy"}, "echo"))
-	pattern_KitchenSink_EchoModern_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "modern", "name"}, ""))
-	pattern_KitchenSink_EchoModern_1 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"v1", "modern", "level"}, ""))
-	pattern_KitchenSink_EchoModern_2 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "modern"}, "echo"))
+	pattern_KitchenSink_EchoModern_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "modern", "plain"}, ""))
+	pattern_KitchenSink_EchoModern_1 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "modern"}, "echo"))
 	pattern_KitchenSink_Emit_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "emit"}, ""))
 	pattern_KitchenSink_Watch_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "counters", "name", "watch"}, ""))
 )
@@ -2186,7 +2120,6 @@ var (
 	forward_KitchenSink_EchoLegacy_1 = runtime.ForwardResponseStream
 	forward_KitchenSink_EchoModern_0 = runtime.ForwardResponseStream
 	forward_KitchenSink_EchoModern_1 = runtime.ForwardResponseStream
-	forward_KitchenSink_EchoModern_2 = runtime.ForwardResponseStream
 	forward_KitchenSink_Emit_0       = runtime.ForwardResponseStream
 	forward_KitchenSink_Watch_0      = runtime.ForwardResponseStream
 )

@@ -1,0 +1,77 @@
+package gateway
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ssegw/ssegw/sse"
+)
+
+// Event data.
+//
+// A backend message reaches the pump as its wire bytes, which the
+// method's pbjson.TypeEncoder writes as JSON, by a plan compiled from the
+// descriptor, into a buffer taken from a pool for the time of one event:
+// a quiet stream holds none. The event id is read from the same bytes.
+const (
+	// eventBufferSize is the capacity of a new event buffer.
+	eventBufferSize = 1 << 10
+	// maxPooledEventBuffer is the largest event buffer kept for reuse.
+	maxPooledEventBuffer = 64 << 10
+)
+
+var eventBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, eventBufferSize)
+	return &b
+}}
+
+// setEncoder gives m the encoder of its messages, and logs, once for the
+// type, when protojson writes them rather than a plan.
+func (g *Gateway) setEncoder(m *method) {
+	m.json = g.events.Type(m.out)
+	if err := m.json.Fallback(); err != nil {
+		g.cfg.logger.Debug("messages are written by protojson", slog.String("method", m.fullName),
+			slog.String("type", string(m.desc.Output().FullName())), slog.String("reason", err.Error()))
+	}
+}
+
+// sendMessage writes the event of the message whose wire bytes are wire,
+// flushing it unless more says that another message is ready. encodeErr
+// is the status of a message that cannot be written as JSON; writeErr an
+// error of the write, which has ended the stream.
+func (g *Gateway) sendMessage(m *method, ew *eventWriter, ev *sse.Event, wire []byte, more bool) (encodeErr, writeErr error) {
+	buf := eventBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledEventBuffer {
+			*buf = (*buf)[:0]
+			eventBuffers.Put(buf)
+		}
+	}()
+	data, err := m.json.MarshalWire((*buf)[:0], wire)
+	if err != nil {
+		return status.Errorf(codes.Internal, "encoding %s as JSON: %v", m.desc.Output().FullName(), err), nil
+	}
+	ev.Data, ev.ID = data, ""
+	if m.id != nil {
+		if withID, ok := appendWireID(data, m.id, wire, m.out); ok {
+			// The id follows the data in the buffer; the write copies both.
+			ev.Data, ev.ID = withID[:len(data)], transientString(withID[len(data):])
+			data = withID
+		}
+	}
+	*buf = data
+	err = ew.send(ev, more)
+	if errors.Is(err, sse.ErrInvalidField) {
+		if ok, held := m.idWarnings.allow(time.Now()); ok {
+			g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", m.fullName, "error", err, "held_back", held)
+		}
+		ev.ID = ""
+		err = ew.send(ev, more)
+	}
+	return nil, err
+}

@@ -1,0 +1,77 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssegw/ssegw/gateway"
+)
+
+func TestWithOpenAPIServesTheDocument(t *testing.T) {
+	conn, rec := startBackend(t)
+	gw := newGateway(t, conn, gateway.WithOpenAPI("/openapi.json", gateway.OpenAPIInfo{Title: "Demo", Version: "2"}))
+	base := serveHTTP(t, gw)
+
+	resp, _ := do(t, http.MethodGet, base+"/openapi.json", nil, "")
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /openapi.json: %s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	var doc struct {
+		OpenAPI string
+		Info    struct{ Title, Version string }
+		Servers []struct{ URL string }
+		Paths   map[string]map[string]any
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.2.0" || doc.Info.Title != "Demo" || doc.Info.Version != "2" || len(doc.Servers) != 1 || doc.Servers[0].URL != "/" {
+		t.Errorf("document head: %+v", doc)
+	}
+	for _, rt := range gw.Routes() {
+		path := strings.NewReplacer("{name=streams/*}", "{name}").Replace(rt.Path)
+		if _, ok := doc.Paths[path][strings.ToLower(rt.HTTPMethod)]; !ok {
+			t.Errorf("the document has no operation for %s %s", rt.HTTPMethod, rt.Path)
+		}
+	}
+	if len(doc.Paths) != 4 {
+		t.Errorf("%d paths, want the 4 of the demo's routes", len(doc.Paths))
+	}
+	if slices.ContainsFunc(gw.Routes(), func(rt gateway.Route) bool { return rt.Path == "/openapi.json" }) {
+		t.Error("the document is listed as a route")
+	}
+	resp, _ = do(t, http.MethodPost, base+"/openapi.json", nil, "")
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /openapi.json: %s", resp.Status)
+	}
+	if rec.count() != 0 {
+		t.Errorf("serving the document called the backend %d times", rec.count())
+	}
+}
+
+func TestOpenAPIRefuses(t *testing.T) {
+	conn, _ := startBackend(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := gateway.New(ctx, conn, gateway.WithOpenAPI("/examples.demo.v1.DemoService/Fail", gateway.OpenAPIInfo{}))
+	if err == nil || !strings.Contains(err.Error(), "is a route's path") {
+		t.Errorf("New with the document on a route's path: %v", err)
+	}
+	if _, err := gateway.OpenAPI(gateway.OpenAPIInfo{}); err == nil {
+		t.Error("OpenAPI of no gateway succeeded")
+	}
+	gw := newGateway(t, conn)
+	if _, err := gateway.OpenAPI(gateway.OpenAPIInfo{}, gw, gw); err == nil || !strings.Contains(err.Error(), "two operations") {
+		t.Errorf("OpenAPI of two gateways with the same routes: %v", err)
+	}
+}

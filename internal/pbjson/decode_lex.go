@@ -1,0 +1,150 @@
+package pbjson
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+	segjson "github.com/segmentio/encoding/json"
+)
+
+// decodeLexer walks the tokens of a JSON text with one token of
+// lookahead. Tokens come from segmentio's tokenizer, which finds them
+// eight bytes at a time but leaves two checks to its caller: the grammar
+// around delimiters (the reader expects ':' and ',' where JSON puts them)
+// and the validity of strings, which tokens do here: UTF-8, and escapes,
+// which jsontext unquotes strictly.
+type decodeLexer struct {
+	tok  segjson.Tokenizer
+	data []byte
+	// cur is the current token (a delimiter, or a whole scalar), nil at
+	// the end of the input or after a syntax error.
+	cur []byte
+	// end is where cur ends in data, prevEnd where the token before it
+	// ended.
+	end, prevEnd int
+	// plain: data is valid UTF-8 without a backslash, so that its
+	// strings need neither checks nor unescaping.
+	plain bool
+}
+
+func (l *decodeLexer) reset(data []byte) {
+	l.tok.Reset(data)
+	l.data = data
+	l.end = 0
+	l.plain = bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data)
+	l.next()
+}
+
+// next moves to the next token.
+func (l *decodeLexer) next() {
+	l.prevEnd = l.end
+	if !l.tok.Next() {
+		l.cur = nil
+		return
+	}
+	l.cur = l.tok.Value
+	l.end = len(l.data) - l.tok.Remaining()
+}
+
+// kind is the first byte of the current token, '0' for any number, and 0
+// at the end or after an error.
+func (l *decodeLexer) kind() byte {
+	if len(l.cur) == 0 {
+		return 0
+	}
+	switch c := l.cur[0]; c {
+	case '-', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return '0'
+	default:
+		return c
+	}
+}
+
+// atEnd reports whether the input ended cleanly after the current token.
+func (l *decodeLexer) atEnd() bool {
+	return l.cur == nil && l.tok.Err == nil
+}
+
+// start is where the current token starts in data.
+func (l *decodeLexer) start() int { return l.end - len(l.cur) }
+
+// unquote returns the contents of the JSON string token raw, checked as
+// protojson checks strings: raw itself when it holds no escapes and is
+// valid UTF-8, or else its unescaped text in buf. It fails for invalid
+// text.
+func (l *decodeLexer) unquote(raw []byte, buf *[]byte) ([]byte, bool) {
+	inner := raw[1 : len(raw)-1]
+	if l.plain {
+		return inner, true
+	}
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner, utf8.Valid(inner)
+	}
+	var err error
+	*buf, err = jsontext.AppendUnquote((*buf)[:0], raw)
+	return *buf, err == nil
+}
+
+// skip moves past the value at the current token, checking it as protojson
+// checks a value it skips: valid JSON whose objects and arrays nest no
+// deeper than limit.
+func (l *decodeLexer) skip(limit int, buf *[]byte) bool {
+	return l.skipValue(0, limit, buf)
+}
+
+func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
+	switch l.kind() {
+	case '"':
+		if _, ok := l.unquote(l.cur, buf); !ok {
+			return false
+		}
+	case '0':
+		if !isJSONNumber(l.cur) {
+			return false
+		}
+	case 't', 'f', 'n':
+		// The tokenizer reads exactly true, false and null.
+	case '{', '[':
+		closing := byte('}')
+		if l.kind() == '[' {
+			closing = ']'
+		}
+		if open++; open > limit {
+			return false
+		}
+		l.next()
+		if l.kind() == closing {
+			break
+		}
+		for {
+			if closing == '}' {
+				if l.kind() != '"' {
+					return false
+				}
+				if _, ok := l.unquote(l.cur, buf); !ok {
+					return false
+				}
+				l.next()
+				if l.kind() != ':' {
+					return false
+				}
+				l.next()
+			}
+			if !l.skipValue(open, limit, buf) {
+				return false
+			}
+			if l.kind() == closing {
+				break
+			}
+			if l.kind() != ',' {
+				return false
+			}
+			l.next()
+		}
+	default:
+		return false
+	}
+	l.next()
+	return true
+}

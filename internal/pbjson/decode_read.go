@@ -1,0 +1,342 @@
+package pbjson
+
+import (
+	"bytes"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+)
+
+// reader turns JSON into wire bytes by a plan. Its methods mirror
+// protojson's decoder: what protojson accepts is written as the wire bytes
+// of the same message; anything else returns errFallback and is left to
+// protojson.
+type reader struct {
+	s *decodeState
+	d *Decoder
+	// depth is how many more levels of nesting protojson's
+	// RecursionLimit allows; level is the nesting of the message being
+	// read.
+	depth, level int
+}
+
+// message reads a JSON object into the wire bytes of p's message.
+func (r *reader) message(p *decodePlan) error {
+	r.depth--
+	r.level++
+	if r.depth < 0 || r.level > maxPlanDepth {
+		return errFallback
+	}
+	lex := &r.s.lex
+	if lex.kind() != '{' {
+		return errFallback
+	}
+	lex.next()
+	base := len(r.s.seen)
+	for range p.words {
+		r.s.seen = append(r.s.seen, 0)
+	}
+	for lex.kind() != '}' {
+		if lex.kind() != '"' {
+			return errFallback
+		}
+		name, ok := lex.unquote(lex.cur, &r.s.text)
+		if !ok {
+			return errFallback
+		}
+		f := p.field(name)
+		lex.next()
+		if lex.kind() != ':' {
+			return errFallback
+		}
+		lex.next()
+		if err := r.field(p, f, base, name); err != nil {
+			return err
+		}
+		switch lex.kind() {
+		case ',':
+			lex.next()
+			if lex.kind() != '"' {
+				return errFallback
+			}
+		case '}':
+		default:
+			return errFallback
+		}
+	}
+	lex.next()
+	r.s.seen = r.s.seen[:base]
+	r.depth++
+	r.level--
+	return nil
+}
+
+// field reads the value of the field f (nil for an unknown field named
+// name) of p's message, whose sets of seen fields and oneofs start at
+// r.s.seen[base].
+func (r *reader) field(p *decodePlan, f *decodeField, base int, name []byte) error {
+	lex := &r.s.lex
+	if f == nil {
+		// protojson skips the value, and holds its nesting to the
+		// RecursionLimit.
+		if !r.d.opts.DiscardUnknown || isExtensionName(name) || !lex.skip(r.depth, &r.s.text) {
+			return errFallback
+		}
+		return nil
+	}
+	seen := r.s.seen[base : base+p.words]
+	if !setBit(seen, f.index) {
+		return errFallback // duplicate field
+	}
+	if lex.kind() == 'n' && !f.keepNull {
+		lex.next()
+		return nil
+	}
+	switch {
+	case f.list:
+		return r.list(f)
+	case f.isMap:
+		return r.mapField(f)
+	}
+	if f.oneof >= 0 && !setBit(seen[p.fieldWords:], f.oneof) {
+		return errFallback // oneof already set
+	}
+	return r.singular(f)
+}
+
+// singular reads the value of a field that is neither a list nor a map.
+func (r *reader) singular(f *decodeField) error {
+	start := len(r.s.wire)
+	r.s.wire = protowire.AppendTag(r.s.wire, f.num, f.value.wire)
+	set, err := r.value(f.num, &f.value)
+	if err == nil && !set {
+		r.s.wire = r.s.wire[:start]
+	}
+	return err
+}
+
+// list reads the JSON array of a repeated field, packing scalars.
+func (r *reader) list(f *decodeField) error {
+	lex := &r.s.lex
+	if lex.kind() != '[' {
+		return errFallback
+	}
+	lex.next()
+	if lex.kind() == ']' {
+		lex.next()
+		return nil
+	}
+	v := &f.value
+	packed := packable(v.kind)
+	start, at := len(r.s.wire), 0
+	if packed {
+		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
+		at = r.openLength()
+	}
+	for {
+		elem := len(r.s.wire)
+		if !packed {
+			r.s.wire = protowire.AppendTag(r.s.wire, f.num, v.wire)
+		}
+		set, err := r.value(f.num, v)
+		if err != nil {
+			return err
+		}
+		if !set {
+			r.s.wire = r.s.wire[:elem]
+		}
+		if lex.kind() == ']' {
+			break
+		}
+		if lex.kind() != ',' {
+			return errFallback
+		}
+		lex.next()
+	}
+	lex.next()
+	if packed {
+		if len(r.s.wire) == at+1 {
+			r.s.wire = r.s.wire[:start]
+		} else {
+			r.closeLength(at)
+		}
+	}
+	return nil
+}
+
+// maxMapEntries is the largest map a plan reads; protojson reads larger
+// ones, for which looking for duplicate keys would cost more than it.
+const maxMapEntries = 256
+
+// mapField reads the JSON object of a map field.
+func (r *reader) mapField(f *decodeField) error {
+	lex := &r.s.lex
+	if lex.kind() != '{' {
+		return errFallback
+	}
+	lex.next()
+	base := len(r.s.keys)
+	for lex.kind() != '}' {
+		if lex.kind() != '"' || len(r.s.keys)-base == maxMapEntries {
+			return errFallback
+		}
+		name, ok := lex.unquote(lex.cur, &r.s.text)
+		if !ok {
+			return errFallback
+		}
+		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
+		at := r.openLength()
+		key := keySpan{start: len(r.s.wire)}
+		r.s.wire = protowire.AppendTag(r.s.wire, 1, f.key.wire)
+		if r.s.wire, ok = appendMapKey(r.s.wire, f.key.kind, name); !ok {
+			return errFallback
+		}
+		key.end = len(r.s.wire)
+		for _, k := range r.s.keys[base:] {
+			if bytes.Equal(r.s.wire[k.start:k.end], r.s.wire[key.start:key.end]) {
+				return errFallback // duplicate key
+			}
+		}
+		r.s.keys = append(r.s.keys, key)
+		lex.next()
+		if lex.kind() != ':' {
+			return errFallback
+		}
+		lex.next()
+		r.s.wire = protowire.AppendTag(r.s.wire, 2, f.value.wire)
+		set, err := r.value(2, &f.value)
+		if err != nil {
+			return err
+		}
+		if !set {
+			// protojson leaves the key out, and then accepts it again.
+			return errFallback
+		}
+		before := len(r.s.wire)
+		r.closeLength(at)
+		if moved := len(r.s.wire) - before; moved > 0 {
+			k := &r.s.keys[len(r.s.keys)-1]
+			k.start += moved
+			k.end += moved
+		}
+		switch lex.kind() {
+		case ',':
+			lex.next()
+			if lex.kind() != '"' {
+				return errFallback
+			}
+		case '}':
+		default:
+			return errFallback
+		}
+	}
+	lex.next()
+	r.s.keys = r.s.keys[:base]
+	return nil
+}
+
+// value reads one value of v's kind, after its tag (num is the field's
+// number, for groups). It reports false for an enum name that
+// DiscardUnknown drops, which writes nothing.
+func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err error) {
+	lex := &r.s.lex
+	if lex.kind() == 'n' && !v.nullable {
+		return false, errFallback // protojson: null is not a value here
+	}
+	switch {
+	case v.protojsonOnly:
+		return false, errFallback
+	case v.wkt != nil:
+		return true, r.wellKnown(v)
+	case v.msg != nil && v.wire == protowire.StartGroupType:
+		if err := r.message(v.msg); err != nil {
+			return false, err
+		}
+		r.s.wire = protowire.AppendTag(r.s.wire, num, protowire.EndGroupType)
+		return true, nil
+	case v.msg != nil:
+		at := r.openLength()
+		if err := r.message(v.msg); err != nil {
+			return false, err
+		}
+		r.closeLength(at)
+		return true, nil
+	}
+	switch lex.kind() {
+	case '"', '0', 't', 'f', 'n':
+	default:
+		return false, errFallback
+	}
+	set, err = r.scalar(v, lex.cur)
+	lex.next()
+	return set, err
+}
+
+// wellKnown reads a value of a well-known type with protojson.
+func (r *reader) wellKnown(v *decodeValue) error {
+	lex := &r.s.lex
+	start := lex.start()
+	if r.depth <= 0 || !lex.skip(r.depth, &r.s.text) {
+		return errFallback
+	}
+	raw := lex.data[start:lex.prevEnd]
+	opts := r.d.opts
+	opts.RecursionLimit = r.depth
+	m := v.wkt.New().Interface()
+	if err := opts.Unmarshal(raw, m); err != nil {
+		return errFallback
+	}
+	at := r.openLength()
+	var err error
+	r.s.wire, err = proto.MarshalOptions{AllowPartial: true}.MarshalAppend(r.s.wire, m)
+	if err != nil {
+		return errFallback
+	}
+	r.closeLength(at)
+	return nil
+}
+
+// openLength writes a one-byte placeholder for the length of what follows
+// and returns its position for closeLength.
+func (r *reader) openLength() int {
+	r.s.wire = append(r.s.wire, 0)
+	return len(r.s.wire) - 1
+}
+
+// closeLength writes the length of what follows the placeholder at at,
+// moving it when the length needs more than one byte.
+func (r *reader) closeLength(at int) {
+	r.s.wire = closeLength(r.s.wire, at, len(r.s.wire)-at-1)
+}
+
+// closeLength writes n as the varint at b[at], which holds a one-byte
+// placeholder followed by the n bytes it measures.
+func closeLength(b []byte, at, n int) []byte {
+	if n < 0x80 {
+		b[at] = byte(n)
+		return b
+	}
+	size := protowire.SizeVarint(uint64(n))
+	for range size - 1 {
+		b = append(b, 0)
+	}
+	copy(b[at+size:], b[at+1:at+1+n])
+	protowire.AppendVarint(b[:at], uint64(n))
+	return b
+}
+
+// isExtensionName reports whether name has the form protojson gives
+// extensions, "[full.name]".
+func isExtensionName(name []byte) bool {
+	return len(name) >= 2 && name[0] == '[' && name[len(name)-1] == ']'
+}
+
+// setBit sets bit i of set and reports whether it was clear.
+func setBit(set []uint64, i int) bool {
+	w, m := i/64, uint64(1)<<(i%64)
+	if set[w]&m != 0 {
+		return false
+	}
+	set[w] |= m
+	return true
+}
