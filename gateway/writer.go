@@ -59,7 +59,9 @@ func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.Cance
 
 		sr:           sr,
 		writeTimeout: sr.g.ops.cfg.writeTimeout,
-		conn:         connOf(sr.r.Context()),
+	}
+	if sr.r != nil {
+		ew.conn = connOf(sr.r.Context())
 	}
 	ew.batch.w = out
 	ew.batch.beforeWrite = ew.deadline
