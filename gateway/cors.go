@@ -64,6 +64,7 @@ type corsPolicy struct {
 	exposed     string
 	maxAge      string
 	methods     []string // allowed in a preflight: GET, POST and those of the routes
+	proxies     proxies  // trusted for the scheme of same-origin requests
 }
 
 func newCORSPolicy(c CORS) (*corsPolicy, error) {
@@ -99,7 +100,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	origin := r.Header.Get("Origin")
 	h := w.Header()
 	h.Add("Vary", "Origin")
-	if origin == "" || sameOrigin(r, origin) {
+	if origin == "" || p.sameOrigin(r, origin) {
 		return false
 	}
 	allowed := p.anyOrigin || p.origins[strings.ToLower(origin)]
@@ -159,13 +160,11 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	return true
 }
 
-// sameOrigin reports whether origin is the origin the request was sent to.
-func sameOrigin(r *http.Request, origin string) bool {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return strings.EqualFold(origin, scheme+"://"+r.Host)
+// sameOrigin reports whether origin is the origin the request was sent
+// to: its Host, with the scheme of the connection, or the one trusted
+// proxies forwarded (see WithTrustedProxies).
+func (p *corsPolicy) sameOrigin(r *http.Request, origin string) bool {
+	return strings.EqualFold(origin, p.proxies.scheme(r)+"://"+r.Host)
 }
 
 // withMethods returns a copy of p that allows, in a preflight, the HTTP

@@ -67,4 +67,13 @@
 // shutdown, [Gateway.Drain] tells every open stream to reconnect and waits
 // for them to end. [Join] serves the routes of several gateways, one per
 // backend, as one handler.
+//
+// A backend that freezes (a stopped process, a peer whose network went
+// away) answers nothing, so its calls would wait for ever: dial it with
+// gRPC keepalive, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time:
+// 5 * time.Minute, Timeout: 20 * time.Second}), which a stock grpc-go server
+// accepts (it refuses pings more frequent than its MinTime, 5 minutes by
+// default, and pings on a connection without calls). The method option
+// max_message_gap bounds, per method, the wait for the backend's next
+// message.
 package gateway

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -66,7 +67,9 @@ func (g *Gateway) sendMessage(m *method, ew *eventWriter, ev *sse.Event, wire []
 	*buf = data
 	err = ew.send(ev, more)
 	if errors.Is(err, sse.ErrInvalidField) {
-		g.cfg.logger.Warn("event id cannot be sent", "method", m.fullName, "error", err)
+		if ok, held := m.idWarnings.allow(time.Now()); ok {
+			g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", m.fullName, "error", err, "held_back", held)
+		}
 		ev.ID = ""
 		err = ew.send(ev, more)
 	}

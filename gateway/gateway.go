@@ -49,38 +49,19 @@ type Gateway struct {
 // WithoutUnary, to its routes. Client-streaming and bidirectional methods
 // are not served.
 func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*Gateway, error) {
-	cfg := defaultConfig()
-	for _, opt := range opts {
-		opt(&cfg)
+	cfg := newConfig(opts)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.source == nil {
 		cfg.source = descriptors.Reflection()
 	}
-	incoming, err := normalizeHeaderNames(cfg.incomingHeaders)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: incoming headers: %w", err)
-	}
-	outgoing, err := normalizeHeaderNames(cfg.outgoingMetadata)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: outgoing metadata: %w", err)
-	}
-	if cfg.maxRequestBytes <= 0 {
-		return nil, fmt.Errorf("gateway: maximum request size must be positive, not %d", cfg.maxRequestBytes)
-	}
-	if cfg.lastEventIDParam == "" || cfg.requestParam == "" || cfg.lastEventIDParam == cfg.requestParam {
-		return nil, fmt.Errorf("gateway: the last event id and request query parameters need two distinct names, not %q and %q", cfg.lastEventIDParam, cfg.requestParam)
-	}
-	if err := validateFieldValue("heartbeat event", cfg.heartbeatEvent); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
+	incoming, _ := normalizeHeaderNames(cfg.incomingHeaders)
+	outgoing, _ := normalizeHeaderNames(cfg.outgoingMetadata)
 	var cors *corsPolicy
 	if cfg.cors != nil {
-		if cors, err = newCORSPolicy(*cfg.cors); err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-	}
-	if err := validateAuthOptions(&cfg); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		cors, _ = newCORSPolicy(*cfg.cors)
+		cors.proxies = cfg.trustedProxies
 	}
 
 	found, err := cfg.source.Load(ctx, conn, cfg.services)

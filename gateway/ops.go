@@ -72,8 +72,8 @@ type operations struct {
 	drain    context.CancelFunc
 }
 
-// setupOps validates the operational options and prepares metrics for
-// every route. It runs at the end of New, once the routes are known, so
+// setupOps checks the HTTP rule overrides and prepares metrics for every
+// route (New has checked the other operational options). It runs at the end of New, once the routes are known, so
 // that a failing New registers no metrics.
 func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 	cfg := g.cfg.ops
@@ -81,22 +81,6 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
 			return fmt.Errorf("gateway: HTTP rule given for %s, which is not a served method", name)
 		}
-	}
-	switch {
-	case cfg.writeTimeout < 0:
-		return fmt.Errorf("gateway: write timeout must not be negative, not %v", cfg.writeTimeout)
-	case cfg.maxLifetime < 0:
-		return fmt.Errorf("gateway: maximum stream lifetime must not be negative, not %v", cfg.maxLifetime)
-	case cfg.drainRetry <= 0:
-		return fmt.Errorf("gateway: drain retry must be positive, not %v", cfg.drainRetry)
-	case cfg.retryAfter <= 0:
-		return fmt.Errorf("gateway: Retry-After must be positive, not %v", cfg.retryAfter)
-	case cfg.clientAddress == nil:
-		return fmt.Errorf("gateway: the client address function is nil")
-	case cfg.bodyReadTimeout <= 0:
-		return fmt.Errorf("gateway: body read timeout must be positive, not %v", cfg.bodyReadTimeout)
-	case cfg.maxBodyBuffer < g.cfg.maxRequestBytes:
-		return fmt.Errorf("gateway: the body buffer limit (%d bytes) must be at least the maximum request size (%d bytes)", cfg.maxBodyBuffer, g.cfg.maxRequestBytes)
 	}
 	tp := cfg.tracerProvider
 	if tp == nil {

@@ -43,6 +43,7 @@ type config struct {
 	requestParam     string
 	maxRequestBytes  int64
 	cors             *CORS
+	trustedProxies   proxies
 	cookies          []string
 	tokenParam       string
 	compress         bool
@@ -176,8 +177,11 @@ func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }
 
-// WithMaxRequestBytes bounds the size of a request body and of the request
-// query parameter (default 1 MiB).
+// WithMaxRequestBytes bounds the size of a request body (413 over it) and
+// of the request query parameter (400 over it), default 1 MiB. The
+// parameter is in the URL, which the http.Server's MaxHeaderBytes bounds
+// first (1 MiB by default, with the headers; 64 KiB in cmd/gateway),
+// answering 431 itself.
 func WithMaxRequestBytes(n int64) Option {
 	return func(c *config) { c.maxRequestBytes = n }
 }

@@ -108,6 +108,12 @@ func (c *config) requestOptions(resolver *typeResolver) httprequest.Options {
 // query parameter, after checking that it is a printable line of bounded
 // length.
 func (g *Gateway) lastEventID(r *http.Request, query url.Values) (string, error) {
+	if n := len(r.Header.Values("Last-Event-ID")); n > 1 {
+		return "", invalidArgument("header Last-Event-ID given %d times", n)
+	}
+	if n := len(query[g.cfg.lastEventIDParam]); n > 1 {
+		return "", invalidArgument("query parameter %q given %d times", g.cfg.lastEventIDParam, n)
+	}
 	id := r.Header.Get("Last-Event-ID")
 	if id == "" {
 		id = query.Get(g.cfg.lastEventIDParam)

@@ -47,6 +47,8 @@ type method struct {
 	resume         httprequest.ScalarPath // nil: Last-Event-ID goes only to metadata
 	heartbeat      time.Duration
 	heartbeatEvent string
+	maxMessageGap  time.Duration // 0: no limit
+	idWarnings     logEvery      // of ids that cannot be sent
 	// share says how the method's streams are shared; nil when every
 	// request has a backend call of its own.
 	share *sharing
@@ -99,6 +101,12 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 			return nil, fmt.Errorf("%s: heartbeat_interval: %w", md.FullName(), err)
 		}
 		m.heartbeat = hb.AsDuration()
+	}
+	if gap := opts.GetMaxMessageGap(); gap != nil {
+		if err := gap.CheckValid(); err != nil || gap.AsDuration() < 0 {
+			return nil, fmt.Errorf("%s: max_message_gap %v is not a duration of zero or more", md.FullName(), gap)
+		}
+		m.maxMessageGap = gap.AsDuration()
 	}
 	if name := opts.GetHeartbeatEvent(); name != "" {
 		m.heartbeatEvent = name

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -32,9 +34,13 @@ const readyTimeout = time.Second
 
 // backend is a connection to one configured backend.
 type backend struct {
-	cfg  config.Backend
-	conn *grpc.ClientConn
+	cfg    config.Backend
+	conn   *grpc.ClientConn
+	logger *slog.Logger
 }
+
+// progressEvery is how often start-up says what it still waits for.
+const progressEvery = 5 * time.Second
 
 // dialBackend makes the client connection of b: TLS or mutual TLS when
 // configured, plaintext otherwise (which validation allows for loopback
@@ -61,17 +67,33 @@ func dialBackend(b config.Backend, logger *slog.Logger) (*backend, error) {
 		}
 		creds = credentials.NewTLS(tc)
 	}
-	conn, err := grpc.NewClient(b.Target,
+	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
-	)
+	}
+	if b.Keepalive.Time > 0 {
+		// Pings only while calls are open (PermitWithoutStream false): a
+		// stock grpc-go server counts pings on a connection without calls
+		// as abuse, and pings closer together than its MinTime (5 minutes
+		// by default) on one with calls; a few of either and it closes the
+		// connection with "too_many_pings". When the first call opens on a
+		// connection that has been quiet for longer than Time, grpc-go
+		// pings at once, so a new stream on a frozen backend fails within
+		// Timeout.
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:                b.Keepalive.Time,
+			Timeout:             b.Keepalive.Timeout,
+			PermitWithoutStream: false,
+		}))
+	}
+	conn, err := grpc.NewClient(b.Target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: target %q: %w", b.Name, b.Target, err)
 	}
-	return &backend{cfg: b, conn: conn}, nil
+	return &backend{cfg: b, conn: conn, logger: logger.With("backend", b.Name)}, nil
 }
 
 // waitConnected waits until the connection is ready, or fails once ctx is
@@ -97,6 +119,8 @@ func (b *backend) waitConnected(ctx context.Context) error {
 func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
 	defer cancel()
+	stop := b.tellProgress(ctx)
+	defer stop()
 	if b.cfg.Reflection() {
 		if err := b.waitConnected(ctx); err != nil {
 			return nil, err
@@ -110,6 +134,42 @@ func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway
 		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
 	}
 	return gw, nil
+}
+
+// tellProgress logs that discovery starts and, every progressEvery until
+// the returned function is called, what it still waits for.
+func (b *backend) tellProgress(ctx context.Context) (stop func()) {
+	source := "server reflection"
+	switch {
+	case b.cfg.DescriptorSet != "":
+		source = "descriptor set " + b.cfg.DescriptorSet
+	case len(b.cfg.ProtoFiles) > 0:
+		source = ".proto files " + strings.Join(b.cfg.ProtoFiles, ", ")
+	}
+	start := time.Now()
+	b.logger.Info("discovering the backend's services", "target", b.cfg.Target, "from", source, "timeout", b.cfg.DiscoveryTimeout)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				b.logger.Info("waiting for the backend", "target", b.cfg.Target, "connection", b.conn.GetState().String(),
+					"waited", time.Since(start).Round(time.Second), "timeout", b.cfg.DiscoveryTimeout)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // ready checks that the backend can serve: with grpc.health.v1 when it
@@ -164,8 +224,8 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	case len(b.ProtoFiles) > 0:
 		opts = append(opts, gateway.WithProtoFiles(b.ProtoFiles, b.ProtoPaths...))
 	}
-	if shared.clientAddress != nil {
-		opts = append(opts, gateway.WithClientAddress(shared.clientAddress))
+	if len(shared.trustedProxies) > 0 {
+		opts = append(opts, gateway.WithTrustedProxies(shared.trustedProxies...))
 	}
 	if shared.registry != nil {
 		opts = append(opts, gateway.WithMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"backend": b.Name}, shared.registry)))
@@ -205,11 +265,7 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		opts = append(opts, gateway.WithUnaryTimeout(cfg.Unary.Timeout))
 	}
 	for name, m := range b.Methods {
-		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
-		if m.Heartbeat > 0 {
-			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
-		}
-		if proto.Size(so) > 0 {
+		if so := streamOptions(m); proto.Size(so) > 0 {
 			// Stream options only: a unary method's override names its
 			// route alone.
 			opts = append(opts, gateway.WithMethodOptions(name, so))
@@ -222,6 +278,18 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 		}
 	}
 	return opts, nil
+}
+
+// streamOptions are the stream options of a method override.
+func streamOptions(m config.Method) *ssegwv1.StreamOptions {
+	so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
+	if m.Heartbeat > 0 {
+		so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+	}
+	if m.MaxMessageGap > 0 {
+		so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
+	}
+	return so
 }
 
 // sharing is the ssegw.v1.Sharing of a method's share settings.

@@ -313,3 +313,32 @@ func assertCallsStay(t *testing.T, b *backend, method string, want int, during t
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestDemoListsShowTheirNumbers: the demo page's lists leave room for
+// their numbers: with the default 20 events of the sequence, "20." must
+// fit in the list's left padding, not be cut off at the panel's edge.
+func TestDemoListsShowTheirNumbers(t *testing.T) {
+	b := startBackend(t)
+	gw := newGateway(t, b)
+	srv := startServer(t, demo.Handler(gw))
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1300, 820), chromedp.Navigate(srv.url()+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the sequence to end", `document.getElementById("seq-state").textContent === "ended"`)
+	for _, list := range []string{"seq-list", "fail-list"} {
+		// The width of the widest marker the list shows, or would show
+		// with 20 items, against the room the list gives it.
+		room := evaluate[[]float64](t, ctx, fmt.Sprintf(`(() => {
+			const ol = document.getElementById(%q);
+			const style = getComputedStyle(ol);
+			const c = document.createElement("canvas").getContext("2d");
+			c.font = style.font;
+			const widest = Math.max(20, ol.children.length) + ". ";
+			return [parseFloat(style.paddingLeft), c.measureText(widest).width, ol.children.length];
+		})()`, list))
+		if room[0] < room[1] {
+			t.Errorf("#%s: left padding %.1fpx, but its marker for item 20 is %.1fpx wide (%v items)", list, room[0], room[1], room[2])
+		}
+	}
+}

@@ -138,6 +138,7 @@ type Backend struct {
 	TLS              BackendTLS        `yaml:"tls"`
 	HealthService    string            `yaml:"health_service"`
 	DiscoveryTimeout time.Duration     `yaml:"discovery_timeout"`
+	Keepalive        Keepalive         `yaml:"keepalive"`
 	Methods          map[string]Method `yaml:"methods"`
 }
 
@@ -145,6 +146,18 @@ type Backend struct {
 // reflection: neither a descriptor set nor .proto files are given.
 func (b Backend) Reflection() bool {
 	return b.DescriptorSet == "" && len(b.ProtoFiles) == 0
+}
+
+// Keepalive is gRPC keepalive on the connection to a backend: after Time
+// without reading anything on a connection with open calls, the gateway
+// pings the backend, and closes the connection (failing its calls with
+// UNAVAILABLE) when no answer comes within Timeout. It notices a backend
+// that froze or whose network went away. A stock gRPC server refuses
+// pings more frequent than every 5 minutes, the default Time. Zero Time
+// turns keepalive off.
+type Keepalive struct {
+	Time    time.Duration `yaml:"time"`
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // BackendTLS is the TLS, or mutual TLS, of the connection to a backend.
@@ -180,6 +193,7 @@ type Method struct {
 	ResumeField    string        `yaml:"resume_field"`
 	Heartbeat      time.Duration `yaml:"heartbeat"`
 	HeartbeatEvent string        `yaml:"heartbeat_event"`
+	MaxMessageGap  time.Duration `yaml:"max_message_gap"`
 	// Share, when given (share: {} for the defaults), makes requests for
 	// the same stream share one backend call.
 	Share *Share `yaml:"share"`
@@ -234,4 +248,14 @@ func Default() Config {
 // flag.
 func (b *Backend) defaults() {
 	b.DiscoveryTimeout = time.Minute
+	b.Keepalive = DefaultKeepalive()
+}
+
+// DefaultKeepalive returns the keepalive of a backend connection unless
+// configured: pings no more frequent than a stock grpc-go server accepts
+// (its enforcement policy's MinTime is 5 minutes, and it closes the
+// connection with "too_many_pings" after a few pings closer together),
+// and only while calls are open, which such a server also requires.
+func DefaultKeepalive() Keepalive {
+	return Keepalive{Time: 5 * time.Minute, Timeout: 20 * time.Second}
 }

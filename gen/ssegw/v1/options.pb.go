@@ -50,7 +50,16 @@ type StreamOptions struct {
 	// metadata (headers, cookies, access token). Each message is encoded
 	// once and written to every subscriber. Unset: every request has a
 	// backend call of its own.
-	Share         *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
+	Share *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
+	// Longest wait for the backend's next message (or its first, from the
+	// start of the call) before the gateway gives up on the call, for methods
+	// whose backends send at a known pace. The call is cancelled and the
+	// stream ends as when the backend is unavailable: UNAVAILABLE, so that a
+	// resumable stream ends without a terminal event and its client resumes,
+	// from this replica or another. Zero means no limit. It bounds how long a
+	// frozen backend goes unnoticed, which gRPC keepalive otherwise bounds
+	// for the whole connection.
+	MaxMessageGap *durationpb.Duration `protobuf:"bytes,7,opt,name=max_message_gap,json=maxMessageGap,proto3" json:"max_message_gap,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,6 +132,13 @@ func (x *StreamOptions) GetHeartbeatEvent() string {
 func (x *StreamOptions) GetShare() *Sharing {
 	if x != nil {
 		return x.Share
+	}
+	return nil
+}
+
+func (x *StreamOptions) GetMaxMessageGap() *durationpb.Duration {
+	if x != nil {
+		return x.MaxMessageGap
 	}
 	return nil
 }
@@ -250,14 +266,15 @@ var File_ssegw_v1_options_proto protoreflect.FileDescriptor
 
 const file_ssegw_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xff\x01\n" +
+	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc2\x02\n" +
 	"\rStreamOptions\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12\x19\n" +
 	"\bid_field\x18\x02 \x01(\tR\aidField\x12!\n" +
 	"\fresume_field\x18\x03 \x01(\tR\vresumeField\x12H\n" +
 	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12'\n" +
 	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12'\n" +
-	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\"\x8e\x02\n" +
+	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\x12A\n" +
+	"\x0fmax_message_gap\x18\a \x01(\v2\x19.google.protobuf.DurationR\rmaxMessageGap\"\x8e\x02\n" +
 	"\aSharing\x12\x16\n" +
 	"\x06public\x18\x01 \x01(\bR\x06public\x12(\n" +
 	"\rreplay_events\x18\x02 \x01(\rH\x00R\freplayEvents\x88\x01\x01\x128\n" +
@@ -292,15 +309,16 @@ var file_ssegw_v1_options_proto_goTypes = []any{
 var file_ssegw_v1_options_proto_depIdxs = []int32{
 	2, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
 	1, // 1: ssegw.v1.StreamOptions.share:type_name -> ssegw.v1.Sharing
-	2, // 2: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
-	2, // 3: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
-	3, // 4: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
-	0, // 5: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	5, // [5:6] is the sub-list for extension type_name
-	4, // [4:5] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	2, // 2: ssegw.v1.StreamOptions.max_message_gap:type_name -> google.protobuf.Duration
+	2, // 3: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
+	2, // 4: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
+	3, // 5: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
+	0, // 6: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	6, // [6:7] is the sub-list for extension type_name
+	5, // [5:6] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_ssegw_v1_options_proto_init() }
