@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"fmt"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
 )
 
 // frameCodec is the codec of the gateway's backend calls, passed to each
@@ -82,4 +85,17 @@ func (f *frame) release() {
 		f.buf.Free()
 		f.buf = nil
 	}
+}
+
+// decodeBackendMessage decodes the wire bytes of a backend message into m
+// with o. A message that protobuf-go's decoder panics on (it does for
+// dynamic messages on some malformed map entries) is an error, not a
+// crash.
+func decodeBackendMessage(o proto.UnmarshalOptions, wire []byte, m proto.Message) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed message: %v", p)
+		}
+	}()
+	return o.Unmarshal(wire, m)
 }

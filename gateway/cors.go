@@ -14,7 +14,9 @@ import (
 )
 
 // CORS is the policy for pages on other origins that open streams, with
-// EventSource or fetch. The zero value allows no other origin.
+// EventSource or fetch, or call unary methods. The zero value allows no
+// other origin. A preflight may ask for GET, POST and the HTTP methods of
+// the gateway's unary routes (PUT, DELETE, PATCH, custom methods).
 //
 // A request from an origin that is not allowed gets no CORS headers, so the
 // browser refuses it; the gateway answers it with 403 without calling the
@@ -61,6 +63,8 @@ type corsPolicy struct {
 	headers     []string // lower case
 	exposed     string
 	maxAge      string
+	methods     []string // allowed in a preflight: GET, POST and those of the routes
+	proxies     proxies  // trusted for the scheme of same-origin requests
 }
 
 func newCORSPolicy(c CORS) (*corsPolicy, error) {
@@ -96,7 +100,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	origin := r.Header.Get("Origin")
 	h := w.Header()
 	h.Add("Vary", "Origin")
-	if origin == "" || sameOrigin(r, origin) {
+	if origin == "" || p.sameOrigin(r, origin) {
 		return false
 	}
 	allowed := p.anyOrigin || p.origins[strings.ToLower(origin)]
@@ -112,7 +116,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	var requested []string
 	if preflight {
 		method := r.Header.Get("Access-Control-Request-Method")
-		if method != http.MethodGet && method != http.MethodPost {
+		if !slices.Contains(p.methods, method) && method != http.MethodGet && method != http.MethodPost {
 			refuse(w, status.Errorf(codes.PermissionDenied, "method %s is not allowed across origins", method))
 			return true
 		}
@@ -145,7 +149,7 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 		}
 		return false
 	}
-	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Allow-Methods", p.allowMethods())
 	if len(requested) > 0 {
 		h.Set("Access-Control-Allow-Headers", strings.Join(requested, ", "))
 	}
@@ -156,11 +160,30 @@ func (p *corsPolicy) handle(w http.ResponseWriter, r *http.Request, refuse func(
 	return true
 }
 
-// sameOrigin reports whether origin is the origin the request was sent to.
-func sameOrigin(r *http.Request, origin string) bool {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// sameOrigin reports whether origin is the origin the request was sent
+// to: its Host, with the scheme of the connection, or the one trusted
+// proxies forwarded (see WithTrustedProxies).
+func (p *corsPolicy) sameOrigin(r *http.Request, origin string) bool {
+	return strings.EqualFold(origin, p.proxies.scheme(r)+"://"+r.Host)
+}
+
+// withMethods returns a copy of p that allows, in a preflight, the HTTP
+// methods of routes besides GET and POST.
+func (p *corsPolicy) withMethods(routes []*route) *corsPolicy {
+	c := *p
+	c.methods = []string{http.MethodGet, http.MethodPost}
+	for _, rt := range routes {
+		if !slices.Contains(c.methods, rt.HTTPMethod) {
+			c.methods = append(c.methods, rt.HTTPMethod)
+		}
 	}
-	return strings.EqualFold(origin, scheme+"://"+r.Host)
+	return &c
+}
+
+// allowMethods is the value of Access-Control-Allow-Methods.
+func (p *corsPolicy) allowMethods() string {
+	if len(p.methods) == 0 {
+		return "GET, POST"
+	}
+	return strings.Join(p.methods, ", ")
 }

@@ -75,14 +75,15 @@ func (t *streamTracker) count() int {
 	return t.open
 }
 
-// Drain tells every open stream to reconnect, and waits until all of them
-// have ended or ctx is done. Each stream gets a short "retry:" (see
+// Drain tells every open stream to reconnect, and waits until all of them,
+// and the unary calls in flight, have ended or ctx is done. Each stream gets a short "retry:" (see
 // WithDrainRetry) and ends without an "end" event, so that its client
 // reconnects, with its Last-Event-ID, to another replica or to this one once
-// it is back; the backend call is cancelled. From the moment Drain is
-// called, new requests, and those whose bodies are still being read, are
-// answered 503 Service Unavailable with Retry-After: Drain does not wait
-// for them. A drained Gateway does not serve streams again.
+// it is back; the backend call is cancelled. Unary calls in flight are
+// answered. From the moment Drain is called, new requests, and those
+// whose bodies are still being read, are answered 503 Service
+// Unavailable with Retry-After: Drain does not wait for them. A drained
+// Gateway does not serve streams again.
 //
 // Drain returns nil once no stream is open, or an error wrapping the cause
 // of ctx when it ends first.
@@ -98,7 +99,8 @@ func (g *Gateway) Drain(ctx context.Context) error {
 }
 
 // OpenStreams returns the number of requests the gateway is serving now,
-// from their admission (after their bodies are read) to their end.
+// streams and unary calls, from their admission (for streams, after their
+// bodies are read) to their end.
 func (g *Gateway) OpenStreams() int {
 	return g.ops.tracker.count()
 }

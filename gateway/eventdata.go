@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/ssegw/ssegw/sse"
 )
@@ -72,7 +73,9 @@ func (g *Gateway) sendMessage(m *method, ew *eventWriter, ev *sse.Event, wire []
 	*buf = data
 	err = ew.send(ev, more)
 	if errors.Is(err, sse.ErrInvalidField) {
-		g.cfg.logger.Warn("event id cannot be sent", "method", m.fullName, "error", err)
+		if ok, held := m.idWarnings.allow(time.Now()); ok {
+			g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", m.fullName, "error", err, "held_back", held)
+		}
 		ev.ID = ""
 		err = ew.send(ev, more)
 	}

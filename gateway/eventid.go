@@ -36,7 +36,7 @@ func appendWireID(dst []byte, p httprequest.ScalarPath, b []byte, mt protoreflec
 	case scanIntricate:
 		// The id path runs through no extension: none is looked up.
 		m := mt.New()
-		if err := (proto.UnmarshalOptions{AllowPartial: true, Resolver: noExtensions}).Unmarshal(b, m.Interface()); err != nil {
+		if err := decodeBackendMessage(proto.UnmarshalOptions{AllowPartial: true, Resolver: noExtensions}, b, m.Interface()); err != nil {
 			return dst, false
 		}
 		return p.AppendText(dst, m)

@@ -111,13 +111,15 @@ func ExampleGateway_Register() {
 		log.Fatal(err)
 	}
 	for _, r := range gw.Routes() {
-		fmt.Println(r.HTTPMethod, r.Path)
+		fmt.Println(r.HTTPMethod, r.Path, r.Unary)
 	}
 	// Output:
-	// GET /v1/symbols/{symbol}/ticks
-	// GET /v1/{name=streams/*}/events
-	// POST /v1/{name=streams/*}/events:watch
-	// GET /examples.demo.v1.DemoService/Fail
+	// GET /v1/symbols/{symbol}/ticks false
+	// GET /v1/{name=streams/*}/events false
+	// POST /v1/{name=streams/*}/events:watch false
+	// GET /examples.demo.v1.DemoService/Fail false
+	// POST /v1/orders true
+	// GET /v1/{name=orders/*}/updates false
 }
 
 // On shutdown, Drain tells every open stream to reconnect: each gets a
@@ -200,6 +202,12 @@ func ExampleJoin() {
 			}),
 			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Fail", &annotations.HttpRule{
 				Pattern: &annotations.HttpRule_Get{Get: "/replay/fail"},
+			}),
+			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.PlaceOrder", &annotations.HttpRule{
+				Pattern: &annotations.HttpRule_Post{Post: "/replay/orders"}, Body: "*",
+			}),
+			gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.WatchOrder", &annotations.HttpRule{
+				Pattern: &annotations.HttpRule_Get{Get: "/replay/{name=orders/*}/updates"},
 			}),
 		}},
 	} {

@@ -18,8 +18,8 @@ import (
 )
 
 // Gateway serves the server-streaming methods of a gRPC backend as SSE
-// routes. It is an http.Handler; its routes can also be added to an
-// existing grpc-gateway ServeMux with Register.
+// routes, and its unary methods as JSON. It is an http.Handler; its routes
+// can also be added to an existing grpc-gateway ServeMux with Register.
 type Gateway struct {
 	conn            grpc.ClientConnInterface
 	cfg             config
@@ -45,41 +45,23 @@ type Gateway struct {
 // New builds a Gateway for the backend reached through conn. It finds the
 // backend's services with the configured descriptor source (server
 // reflection by default, which may call the backend within ctx) and maps
-// each server-streaming method to its routes. Unary and client-streaming
-// methods are not served.
+// each server-streaming method, and each unary method unless
+// WithoutUnary, to its routes. Client-streaming and bidirectional methods
+// are not served.
 func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*Gateway, error) {
-	cfg := defaultConfig()
-	for _, opt := range opts {
-		opt(&cfg)
+	cfg := newConfig(opts)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.source == nil {
 		cfg.source = descriptors.Reflection()
 	}
-	incoming, err := normalizeHeaderNames(cfg.incomingHeaders)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: incoming headers: %w", err)
-	}
-	outgoing, err := normalizeHeaderNames(cfg.outgoingMetadata)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: outgoing metadata: %w", err)
-	}
-	if cfg.maxRequestBytes <= 0 {
-		return nil, fmt.Errorf("gateway: maximum request size must be positive, not %d", cfg.maxRequestBytes)
-	}
-	if cfg.lastEventIDParam == "" || cfg.requestParam == "" || cfg.lastEventIDParam == cfg.requestParam {
-		return nil, fmt.Errorf("gateway: the last event id and request query parameters need two distinct names, not %q and %q", cfg.lastEventIDParam, cfg.requestParam)
-	}
-	if err := validateFieldValue("heartbeat event", cfg.heartbeatEvent); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
+	incoming, _ := normalizeHeaderNames(cfg.incomingHeaders)
+	outgoing, _ := normalizeHeaderNames(cfg.outgoingMetadata)
 	var cors *corsPolicy
 	if cfg.cors != nil {
-		if cors, err = newCORSPolicy(*cfg.cors); err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-	}
-	if err := validateAuthOptions(&cfg); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		cors, _ = newCORSPolicy(*cfg.cors)
+		cors.proxies = cfg.trustedProxies
 	}
 
 	found, err := cfg.source.Load(ctx, conn, cfg.services)
@@ -106,7 +88,21 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	for _, sd := range services {
 		for i := range sd.Methods().Len() {
 			md := sd.Methods().Get(i)
-			if !md.IsStreamingServer() || md.IsStreamingClient() {
+			switch {
+			case md.IsStreamingClient():
+				cfg.logger.Debug("not serving a client-streaming or bidirectional method", "method", md.FullName())
+				continue
+			case !md.IsStreamingServer():
+				if cfg.unary.off {
+					continue
+				}
+				um := newUnaryMethod(md)
+				g.setEncoder(um)
+				routes, err := unaryRoutesOf(um, cfg.httpRuleOf(md), cfg.requestOptions(resolver))
+				if err != nil {
+					return nil, fmt.Errorf("gateway: %w", err)
+				}
+				g.routes = append(g.routes, routes...)
 				continue
 			}
 			m, err := newMethod(md, cfg.streamOptions(md), &cfg)
@@ -124,7 +120,7 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 		}
 	}
 	for name := range cfg.methodOptions {
-		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
+		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return !rt.Unary && rt.method.desc.FullName() == name }) {
 			return nil, fmt.Errorf("gateway: options given for %s, which is not a served server-streaming method", name)
 		}
 	}
@@ -133,6 +129,9 @@ func New(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*G
 	}
 	if g.allow, err = newAllowIndex(g.routes); err != nil {
 		return nil, err
+	}
+	if g.cors != nil {
+		g.cors = g.cors.withMethods(g.routes)
 	}
 	g.mux = runtime.NewServeMux(
 		runtime.WithErrorHandler(g.muxErrorHandler),
@@ -169,11 +168,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Register, so that preflight requests are answered. Without a policy it
 // returns next.
 func (g *Gateway) Wrap(next http.Handler) http.Handler {
-	if g.cors == nil {
+	return g.wrap(next, g.cors)
+}
+
+// wrap applies the CORS policy cors, if any, in front of next.
+func (g *Gateway) wrap(next http.Handler, cors *corsPolicy) http.Handler {
+	if cors == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.cors.handle(w, r, g.writeStatus) {
+		if cors.handle(w, r, g.writeStatus) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -184,12 +188,15 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 // beside grpc-gateway's REST routes on one mux.
 func (g *Gateway) Register(mux *runtime.ServeMux) error {
 	for _, rt := range g.routes {
+		serve := g.serve
+		switch {
+		case rt.Unary:
+			serve = g.serveUnary
+		case rt.method.share != nil:
+			serve = g.serveShared
+		}
 		err := mux.HandlePath(rt.HTTPMethod, rt.Path, func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-			if rt.method.share != nil {
-				g.serveShared(rt, w, r, pathParams)
-				return
-			}
-			g.serve(rt, w, r, pathParams)
+			serve(rt, w, r, pathParams)
 		})
 		if err != nil {
 			return fmt.Errorf("gateway: route %s %s for %s: %w", rt.HTTPMethod, rt.Path, rt.GRPCMethod, err)

@@ -47,6 +47,8 @@ func TestHostileInput(t *testing.T) {
 		{"Last-Event-ID that does not fit the resume field", "GET", "/v1/streams/x/events", http.Header{"Last-Event-Id": {"seven"}}, "", 400, "after_seq"},
 		{"huge Last-Event-ID", "GET", "/v1/streams/x/events", http.Header{"Last-Event-Id": {strings.Repeat("9", 5000)}}, "", 400, "longer than"},
 		{"Last-Event-ID with CR LF", "GET", "/v1/streams/x/events?lastEventID=1%0D%0Aevent:%20x", nil, "", 400, "line break"},
+		{"Last-Event-ID given twice", "GET", "/v1/streams/x/events", http.Header{"Last-Event-Id": {"3", "7"}}, "", 400, "Last-Event-ID given 2 times"},
+		{"last event id parameter given twice", "GET", "/v1/streams/x/events?lastEventID=3&lastEventID=7", nil, "", 400, `"lastEventID" given 2 times`},
 		{"Last-Event-ID with invalid UTF-8", "GET", "/v1/streams/x/events?lastEventID=%FF", nil, "", 400, "UTF-8"},
 		{"unknown field in POST body", "POST", "/v1/streams/x/events:watch", json, `{"nope": true}`, 400, "nope"},
 		{"POST body that is not JSON", "POST", "/v1/streams/x/events:watch", http.Header{"Content-Type": {"text/plain"}}, "x", 400, "application/json"},

@@ -24,7 +24,9 @@ func Join(gateways ...*Gateway) (http.Handler, error) {
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
 	)
 	seen := map[string]string{}
+	var all []*route
 	for _, g := range gateways {
+		all = append(all, g.routes...)
 		for _, rt := range g.routes {
 			key := rt.HTTPMethod + " " + rt.Path
 			if other, ok := seen[key]; ok {
@@ -36,5 +38,9 @@ func Join(gateways ...*Gateway) (http.Handler, error) {
 			return nil, err
 		}
 	}
-	return first.Wrap(mux), nil
+	cors := first.cors
+	if cors != nil {
+		cors = cors.withMethods(all)
+	}
+	return first.wrap(mux, cors), nil
 }

@@ -14,10 +14,12 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ssegw/ssegw/internal/connstate"
 )
 
 // Limiter bounds the number of concurrent streams, in total and per client
-// address. One Limiter can be shared by several gateways (one per backend)
+// address. Unary calls, which end by themselves, are not counted. One Limiter can be shared by several gateways (one per backend)
 // served on one listener, with WithLimiter. A Limiter is safe for
 // concurrent use.
 type Limiter struct {
@@ -115,24 +117,17 @@ func RemoteAddress(r *http.Request) string {
 // (the proxies in front of the gateway): the client is the rightmost
 // address in the header that is not itself trusted. Requests from other
 // peers, whose header anyone could forge, are known by their peer address,
-// as with RemoteAddress.
+// as with RemoteAddress. WithTrustedProxies trusts the same proxies for the
+// scheme too.
 func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
-	isTrusted := func(a netip.Addr) bool {
-		a = a.Unmap()
-		for _, p := range trusted {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	p := proxies(trusted)
 	return func(r *http.Request) string {
 		peer := RemoteAddress(r)
 		addr, err := netip.ParseAddr(peer)
-		if err != nil || !isTrusted(addr) {
+		if err != nil || !p.trust(addr) {
 			return peer
 		}
-		client := addr
+		client := addr.Unmap()
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
 			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
@@ -140,7 +135,7 @@ func ForwardedFor(trusted ...netip.Prefix) func(r *http.Request) string {
 				break
 			}
 			client = hop.Unmap()
-			if !isTrusted(client) {
+			if !p.trust(client) {
 				break
 			}
 		}
@@ -154,7 +149,21 @@ func (ew *eventWriter) deadline() {
 		ew.writeStart = time.Now()
 		ew.armed = true
 		_ = ew.rc.SetWriteDeadline(ew.writeStart.Add(ew.writeTimeout))
+		ew.check(ew.writeStart)
 	}
+}
+
+// check looks at the client's connection, when it is known (see
+// ConnContext), at most every quarter of the write timeout: backlogged
+// records whether data written to it has been waiting for the client, with
+// no acknowledgement, for a quarter of the write timeout or more. ew.mu is
+// held.
+func (ew *eventWriter) check(now time.Time) {
+	if ew.conn == nil || now.Sub(ew.checked) < ew.writeTimeout/4 {
+		return
+	}
+	ew.checked = now
+	ew.backlogged = connstate.Backlogged(ew.conn, ew.writeTimeout/4)
 }
 
 // disarm removes the write deadline after a flush. It must not stay set
@@ -169,14 +178,34 @@ func (ew *eventWriter) disarm() {
 }
 
 // failure is the cause with which a failed write cancels the stream:
-// errSlowConsumer when it missed its deadline, or when the write found the
-// connection closed by a TCP user timeout (ETIMEDOUT: the client took
-// nothing for that long), errClientGone otherwise.
+// errSlowConsumer when it missed its deadline, or found the connection
+// closed by a TCP user timeout (ETIMEDOUT: the client took nothing for
+// that long), or when the client had stopped taking data (see stopped);
+// errClientGone otherwise.
 func (ew *eventWriter) failure(err error) error {
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
-		(ew.writeTimeout > 0 && time.Since(ew.writeStart) >= ew.writeTimeout) {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) || ew.stopped() {
 		ew.sr.slow = true
 		return fmt.Errorf("%w: %w", errSlowConsumer, err)
 	}
 	return fmt.Errorf("%w: %w", errClientGone, err)
+}
+
+// stopped reports, for a stream whose connection failed or closed, whether
+// its client had stopped taking data. The TCP user timeout, which
+// cmd/gateway sets to the write timeout, closes such a connection about
+// when a waiting write's deadline passes, often just before: the server's
+// reader or the write then finds a closed connection, not a missed
+// deadline. So the client had stopped when a write had waited a quarter of
+// the write timeout or more; or, with the connection known (see
+// ConnContext), when a look at it found data waiting for the client that
+// long (see check), or when the kernel closed it (a timeout or a reset)
+// with data still waiting and no acknowledgement from the client for that
+// long. ew.mu is held.
+func (ew *eventWriter) stopped() bool {
+	if ew.writeTimeout <= 0 {
+		return false
+	}
+	patience := ew.writeTimeout / 4
+	return (ew.armed && time.Since(ew.writeStart) >= patience) || ew.backlogged ||
+		(ew.conn != nil && connstate.Abandoned(ew.conn, patience))
 }

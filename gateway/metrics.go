@@ -23,6 +23,7 @@ type metrics struct {
 	// their streams are admitted, and the bytes their buffers hold.
 	bodies    prometheus.Gauge
 	bodyBytes prometheus.Gauge
+	unary     *unaryMetrics
 }
 
 // routeMetrics are the metrics of one route, resolved once so that a
@@ -88,8 +89,10 @@ func newMetrics(reg prometheus.Registerer, conn grpc.ClientConnInterface) (*metr
 			Name: "ssegw_request_body_buffer_bytes",
 			Help: "Bytes held by the buffers of request bodies being read.",
 		}),
+		unary: newUnaryMetrics(),
 	}
 	collectors := []prometheus.Collector{m.open, m.events, m.bytes, m.heartbeats, m.ends, m.slow, m.duration, m.firstEvent, m.bodies, m.bodyBytes}
+	collectors = append(collectors, m.unary.collectors()...)
 	if sc, ok := conn.(stateConn); ok {
 		collectors = append(collectors, newConnStateCollector(sc))
 	}

@@ -185,12 +185,20 @@ func (sr *streamRecord) traceMetadata(md metadata.MD) metadata.MD {
 func (sr *streamRecord) refuse(w http.ResponseWriter, err error) {
 	if sr.ctx != nil && sr.ctx.Err() != nil {
 		cause := context.Cause(sr.ctx)
+		if st := gapStatus(cause, sr.rt.method); st != nil {
+			sr.reason, sr.code = reasonRefused, st.Code()
+			sr.g.writeStatus(w, st.Err())
+			return
+		}
 		if comeBack(cause) {
 			sr.reject(w, sr.causeReason(cause), status.Error(codes.Unavailable, "the gateway is shutting down; retry"))
 		}
 		return
 	}
 	sr.reason, sr.code = reasonRefused, statusCode(err)
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
+		err = sr.g.publicStatus(sr.r.Context(), sr.rt.method, st).Err()
+	}
 	sr.g.writeStatus(w, err)
 }
 
@@ -263,6 +271,8 @@ func (sr *streamRecord) end() {
 	if sr.reason == reasonNone {
 		sr.reason, sr.code = reasonClientClosed, codes.Canceled
 		switch {
+		case sr.ctx != nil && comeBack(context.Cause(sr.ctx)):
+			sr.reason = sr.causeReason(context.Cause(sr.ctx))
 		case sr.slow:
 			// The server may have cancelled the request before the
 			// eventWriter cancelled the call with its own cause.
@@ -289,13 +299,15 @@ func (sr *streamRecord) end() {
 	duration := time.Since(sr.start)
 
 	if m := sr.m; m != nil {
-		if sr.committed {
-			m.open.Dec()
-		}
-		m.duration.Observe(duration.Seconds())
+		// Counted as ended before it stops counting as open, so that a
+		// scrape never misses it in both.
 		m.ends.WithLabelValues(sr.reason.String(), sr.code.String()).Inc()
 		if sr.reason == reasonSlowConsumer {
 			m.slow.Inc()
+		}
+		m.duration.Observe(duration.Seconds())
+		if sr.committed {
+			m.open.Dec()
 		}
 	}
 

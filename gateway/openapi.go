@@ -111,6 +111,9 @@ func (g *Gateway) serveOpenAPI() error {
 // openAPI describes rt for the OpenAPI document.
 func (rt *route) openAPI() openapi.Route {
 	m := rt.method
+	if rt.Unary {
+		return openapi.Route{Method: rt.HTTPMethod, Path: rt.Path, Body: rt.Body, ResponseBody: rt.ResponseBody, Desc: m.desc}
+	}
 	st := &openapi.Stream{Event: m.event, HeartbeatEvent: m.heartbeatEvent}
 	if m.id != nil {
 		st.IDField = m.id.String()

@@ -39,13 +39,22 @@ func TestWithOpenAPIServesTheDocument(t *testing.T) {
 		t.Errorf("document head: %+v", doc)
 	}
 	for _, rt := range gw.Routes() {
-		path := strings.NewReplacer("{name=streams/*}", "{name}").Replace(rt.Path)
+		path := strings.NewReplacer("{name=streams/*}", "{name}", "{name=orders/*}", "{name}").Replace(rt.Path)
 		if _, ok := doc.Paths[path][strings.ToLower(rt.HTTPMethod)]; !ok {
 			t.Errorf("the document has no operation for %s %s", rt.HTTPMethod, rt.Path)
 		}
 	}
-	if len(doc.Paths) != 4 {
-		t.Errorf("%d paths, want the 4 of the demo's routes", len(doc.Paths))
+	if len(doc.Paths) != 6 {
+		t.Errorf("%d paths, want the 6 of the demo's routes", len(doc.Paths))
+	}
+	// A unary route answers JSON; a stream, events.
+	for path, want := range map[string]string{"/v1/orders": "application/json", "/v1/{name}/updates": "text/event-stream"} {
+		for _, op := range doc.Paths[path] {
+			content, _ := op.(map[string]any)["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)
+			if _, ok := content[want]; !ok || len(content) != 1 {
+				t.Errorf("%s answers %v, want %s", path, content, want)
+			}
+		}
 	}
 	if slices.ContainsFunc(gw.Routes(), func(rt gateway.Route) bool { return rt.Path == "/openapi.json" }) {
 		t.Error("the document is listed as a route")

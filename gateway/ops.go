@@ -72,31 +72,15 @@ type operations struct {
 	drain    context.CancelFunc
 }
 
-// setupOps validates the operational options and prepares metrics for
-// every route. It runs at the end of New, once the routes are known, so
+// setupOps checks the HTTP rule overrides and prepares metrics for every
+// route (New has checked the other operational options). It runs at the end of New, once the routes are known, so
 // that a failing New registers no metrics.
 func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 	cfg := g.cfg.ops
 	for name := range cfg.httpRules {
 		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
-			return fmt.Errorf("gateway: HTTP rule given for %s, which is not a served server-streaming method", name)
+			return fmt.Errorf("gateway: HTTP rule given for %s, which is not a served method", name)
 		}
-	}
-	switch {
-	case cfg.writeTimeout < 0:
-		return fmt.Errorf("gateway: write timeout must not be negative, not %v", cfg.writeTimeout)
-	case cfg.maxLifetime < 0:
-		return fmt.Errorf("gateway: maximum stream lifetime must not be negative, not %v", cfg.maxLifetime)
-	case cfg.drainRetry <= 0:
-		return fmt.Errorf("gateway: drain retry must be positive, not %v", cfg.drainRetry)
-	case cfg.retryAfter <= 0:
-		return fmt.Errorf("gateway: Retry-After must be positive, not %v", cfg.retryAfter)
-	case cfg.clientAddress == nil:
-		return fmt.Errorf("gateway: the client address function is nil")
-	case cfg.bodyReadTimeout <= 0:
-		return fmt.Errorf("gateway: body read timeout must be positive, not %v", cfg.bodyReadTimeout)
-	case cfg.maxBodyBuffer < g.cfg.maxRequestBytes:
-		return fmt.Errorf("gateway: the body buffer limit (%d bytes) must be at least the maximum request size (%d bytes)", cfg.maxBodyBuffer, g.cfg.maxRequestBytes)
 	}
 	tp := cfg.tracerProvider
 	if tp == nil {
@@ -120,7 +104,11 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 		}
 		ops.metrics = m
 		for _, rt := range g.routes {
-			rt.metrics = m.forRoute(rt)
+			if rt.Unary {
+				rt.unaryMetrics = m.unary.forRoute(rt)
+			} else {
+				rt.metrics = m.forRoute(rt)
+			}
 		}
 	}
 	g.ops = ops
@@ -130,9 +118,10 @@ func (g *Gateway) setupOps(conn grpc.ClientConnInterface) error {
 // WithMetrics registers the gateway's Prometheus metrics with reg: open
 // streams, events, bytes and heartbeats sent, stream ends by reason and
 // gRPC code, stream duration and time to first event, slow-consumer
-// disconnects, request bodies being read and the bytes they hold and,
-// when the backend connection is a *grpc.ClientConn, its connectivity
-// state. See docs/operations.md for the list.
+// disconnects, request bodies being read and the bytes they hold, unary
+// calls by gRPC code, in flight, their duration and bytes, and, when the
+// backend connection is a *grpc.ClientConn, its connectivity state. See
+// docs/operations.md for the list.
 //
 // The metric names are fixed, so two gateways registering with one
 // registry need distinct constant labels, such as
@@ -144,14 +133,17 @@ func WithMetrics(reg prometheus.Registerer) Option {
 // WithAccessLog logs one line at level Info to l when a stream ends: the
 // route, the client address, the HTTP status, the gRPC code, why the stream
 // ended, the events, bytes and heartbeats sent, the duration and the time
-// to the first event. Request headers, cookies and the query string are
+// to the first event. A unary call logs a line "unary" with the route, the
+// client address, the HTTP status, the gRPC code, the bytes and the
+// duration. Request headers, cookies and the query string are
 // never logged, since they may carry credentials. By default nothing is
 // logged.
 func WithAccessLog(l *slog.Logger) Option {
 	return func(c *config) { c.ops.accessLog = l }
 }
 
-// WithTracerProvider makes a span for every stream with a tracer of tp,
+// WithTracerProvider makes a span for every stream and every unary call
+// with a tracer of tp,
 // as a child of the W3C traceparent of the request, and passes the span's
 // context to the backend. Without it, the request's traceparent and
 // tracestate are still forwarded to the backend unchanged.
@@ -199,8 +191,10 @@ func WithRetryAfter(d time.Duration) Option {
 
 // WithMethodHTTPRule replaces the google.api.http rule of one method, named
 // by its full name ("pkg.Service.Method"), for backends whose protos cannot
-// carry the routes the gateway should serve. Its GET and POST patterns,
-// body and additional bindings are used as if the proto declared them.
+// carry the routes the gateway should serve. Its patterns (GET and POST
+// for a server-streaming method, every verb for a unary one), body,
+// response_body and additional bindings are used as if the proto declared
+// them.
 func WithMethodHTTPRule(method string, rule *annotations.HttpRule) Option {
 	return func(c *config) { c.ops.httpRules[protoreflect.FullName(method)] = proto.CloneOf(rule) }
 }

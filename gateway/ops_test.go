@@ -448,7 +448,9 @@ func TestJoinServesSeveralGateways(t *testing.T) {
 	b := newGateway(t, conn,
 		gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Ticks", &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/b/ticks/{symbol}"}}),
 		gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Sequence", &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/b/{name=streams/*}"}}),
-		gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Fail", &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/b/fail"}}))
+		gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.Fail", &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/b/fail"}}),
+		gateway.WithMethodHTTPRule("examples.demo.v1.DemoService.WatchOrder", &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/b/{name=orders/*}"}}),
+		gateway.WithoutUnary())
 	h, err := gateway.Join(a, b)
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,7 @@ type config struct {
 	requestParam     string
 	maxRequestBytes  int64
 	cors             *CORS
+	trustedProxies   proxies
 	cookies          []string
 	tokenParam       string
 	compress         bool
@@ -50,6 +51,7 @@ type config struct {
 	// field through (grpc-gateway's behaviour) instead of refusing them.
 	ignoreUnknownParams bool
 	ops                 opsConfig
+	unary               unaryConfig
 	// openAPIPath, when set, serves the OpenAPI document there.
 	openAPIPath string
 	openAPIInfo OpenAPIInfo
@@ -128,17 +130,20 @@ func WithIncomingHeaders(names ...string) Option {
 
 // WithOutgoingMetadata sets the backend header and trailer metadata keys
 // that reach the client (default: none). Header metadata becomes response
-// headers; trailer metadata is carried in the "end" and "error" events.
+// headers; trailer metadata is carried in the "end" and "error" events of
+// a stream, and becomes response headers too for a unary call, whose
+// answer is complete before it is written. Values of binary keys ("-bin")
+// are base64-encoded.
 func WithOutgoingMetadata(keys ...string) Option {
 	return func(c *config) { c.outgoingMetadata = keys }
 }
 
-// WithMarshalOptions sets how messages become event data, with
-// protojson's options: UseProtoNames, UseEnumNumbers, EmitUnpopulated,
-// EmitDefaultValues, AllowPartial and Resolver (by default, the types of
-// the backend's descriptors, then those linked into the program) mean what
-// they mean to protojson. The data is always compact, on one line:
-// Multiline and Indent are ignored.
+// WithMarshalOptions sets how messages become event data and unary
+// response bodies, with protojson's options: UseProtoNames,
+// UseEnumNumbers, EmitUnpopulated, EmitDefaultValues, AllowPartial and
+// Resolver (by default, the types of the backend's descriptors, then those
+// linked into the program) mean what they mean to protojson. The JSON is
+// always compact, on one line: Multiline and Indent are ignored.
 func WithMarshalOptions(o protojson.MarshalOptions) Option {
 	return func(c *config) { c.marshal = o }
 }
@@ -174,8 +179,11 @@ func WithUnknownQueryParams() Option {
 	return func(c *config) { c.ignoreUnknownParams = true }
 }
 
-// WithMaxRequestBytes bounds the size of a POST body and of the request
-// query parameter (default 1 MiB).
+// WithMaxRequestBytes bounds the size of a request body (413 over it) and
+// of the request query parameter (400 over it), default 1 MiB. The
+// parameter is in the URL, which the http.Server's MaxHeaderBytes bounds
+// first (1 MiB by default, with the headers; 64 KiB in cmd/gateway),
+// answering 431 itself.
 func WithMaxRequestBytes(n int64) Option {
 	return func(c *config) { c.maxRequestBytes = n }
 }

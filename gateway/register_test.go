@@ -49,6 +49,8 @@ func TestRoutes(t *testing.T) {
 		{HTTPMethod: "GET", Path: "/v1/{name=streams/*}/events", GRPCMethod: "/examples.demo.v1.DemoService/Sequence"},
 		{HTTPMethod: "POST", Path: "/v1/{name=streams/*}/events:watch", Body: "*", GRPCMethod: "/examples.demo.v1.DemoService/Sequence"},
 		{HTTPMethod: "GET", Path: "/examples.demo.v1.DemoService/Fail", GRPCMethod: "/examples.demo.v1.DemoService/Fail"},
+		{HTTPMethod: "POST", Path: "/v1/orders", Body: "*", GRPCMethod: "/examples.demo.v1.DemoService/PlaceOrder", Unary: true},
+		{HTTPMethod: "GET", Path: "/v1/{name=orders/*}/updates", GRPCMethod: "/examples.demo.v1.DemoService/WatchOrder"},
 	}
 	got := gw.Routes()
 	if len(got) != len(want) {

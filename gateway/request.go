@@ -58,11 +58,11 @@ func (g *Gateway) buildRequest(rt *route, r *http.Request, pathParams map[string
 
 // routeBody reads the body of a request for rt before its stream is
 // admitted (see readBody), and returns it when rt takes one: the JSON body
-// of a POST route with a body field. Any other body is read and dropped,
+// of a route with a body field, on any HTTP method but GET. Any other body is read and dropped,
 // so that none is left half-read on the connection. Errors are
 // *bodyError.
 func (g *Gateway) routeBody(rt *route, w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	takes := r.Method == http.MethodPost && rt.Body != ""
+	takes := r.Method != http.MethodGet && rt.Body != ""
 	if takes {
 		if err := jsonContentType(r); err != nil {
 			return nil, abandonBody(http.NewResponseController(w), &bodyError{reasonRefused, err})
@@ -108,6 +108,12 @@ func (c *config) requestOptions(resolver *typeResolver) httprequest.Options {
 // query parameter, after checking that it is a printable line of bounded
 // length.
 func (g *Gateway) lastEventID(r *http.Request, query url.Values) (string, error) {
+	if n := len(r.Header.Values("Last-Event-ID")); n > 1 {
+		return "", invalidArgument("header Last-Event-ID given %d times", n)
+	}
+	if n := len(query[g.cfg.lastEventIDParam]); n > 1 {
+		return "", invalidArgument("query parameter %q given %d times", g.cfg.lastEventIDParam, n)
+	}
 	id := r.Header.Get("Last-Event-ID")
 	if id == "" {
 		id = query.Get(g.cfg.lastEventIDParam)

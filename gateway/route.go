@@ -18,18 +18,25 @@ import (
 
 // Route is one HTTP route of a Gateway.
 type Route struct {
-	// HTTPMethod is GET or POST.
+	// HTTPMethod is GET or POST for a stream; for a unary method also PUT,
+	// DELETE, PATCH, or the method of a custom rule.
 	HTTPMethod string
 	// Path is the path template, as in a google.api.http rule.
 	Path string
-	// Body is the request field the POST body fills ("*" for the whole
+	// Body is the request field the request body fills ("*" for the whole
 	// request), or empty.
 	Body string
+	// ResponseBody is the response field whose value is the response body
+	// of a unary route, or empty for the whole response.
+	ResponseBody string
 	// GRPCMethod is the full method name, "/package.Service/Method".
 	GRPCMethod string
+	// Unary is true for a unary method, served as JSON, and false for a
+	// server-streaming method, served as SSE.
+	Unary bool
 }
 
-// method is a server-streaming method the gateway serves.
+// method is a server-streaming or unary method the gateway serves.
 type method struct {
 	desc           protoreflect.MethodDescriptor
 	fullName       string // "/package.Service/Method"
@@ -40,6 +47,8 @@ type method struct {
 	resume         httprequest.ScalarPath // nil: Last-Event-ID goes only to metadata
 	heartbeat      time.Duration
 	heartbeatEvent string
+	maxMessageGap  time.Duration // 0: no limit
+	idWarnings     logEvery      // of ids that cannot be sent
 	// share says how the method's streams are shared; nil when every
 	// request has a backend call of its own.
 	share *sharing
@@ -56,6 +65,11 @@ type route struct {
 	request *httprequest.Builder
 	// metrics are the route's metrics; nil without WithMetrics.
 	metrics *routeMetrics
+	// responseBody is the field of a unary response that is the response
+	// body; nil for the whole message.
+	responseBody protoreflect.FieldDescriptor
+	// unaryMetrics are a unary route's metrics; nil without WithMetrics.
+	unaryMetrics *unaryRouteMetrics
 }
 
 func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cfg *config) (*method, error) {
@@ -90,6 +104,12 @@ func newMethod(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, cf
 			return nil, fmt.Errorf("%s: heartbeat_interval: %w", md.FullName(), err)
 		}
 		m.heartbeat = hb.AsDuration()
+	}
+	if gap := opts.GetMaxMessageGap(); gap != nil {
+		if err := gap.CheckValid(); err != nil || gap.AsDuration() < 0 {
+			return nil, fmt.Errorf("%s: max_message_gap %v is not a duration of zero or more", md.FullName(), gap)
+		}
+		m.maxMessageGap = gap.AsDuration()
 	}
 	if name := opts.GetHeartbeatEvent(); name != "" {
 		m.heartbeatEvent = name
@@ -165,7 +185,7 @@ func routesOf(m *method, rule *annotations.HttpRule, logger *slog.Logger, ro htt
 var templateVariable = regexp.MustCompile(`\{([^}=]+)`)
 
 func newRoute(m *method, verb, path, body string, ro httprequest.Options) (*route, error) {
-	binding := httprequest.Binding{Body: body}
+	binding := httprequest.Binding{Body: body, MaskFromBody: verb == http.MethodPatch}
 	for _, match := range templateVariable.FindAllStringSubmatch(path, -1) {
 		binding.PathVariables = append(binding.PathVariables, strings.TrimSpace(match[1]))
 	}

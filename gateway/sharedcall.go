@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,7 +27,8 @@ func (g *Gateway) sharedCall(m *method, req proto.Message, md metadata.MD) fanou
 			sm.streams.Inc()
 			defer sm.streams.Dec()
 		}
-		ctx = metadata.NewOutgoingContext(ctx, md)
+		ctx, cancel := context.WithCancelCause(metadata.NewOutgoingContext(ctx, md))
+		defer cancel(nil)
 		cs, err := g.conn.NewStream(ctx, streamDesc, m.fullName, g.backendCodec)
 		if err != nil {
 			return nil, err
@@ -37,19 +39,28 @@ func (g *Gateway) sharedCall(m *method, req proto.Message, md metadata.MD) fanou
 		if err := cs.CloseSend(); err != nil {
 			return nil, err
 		}
+		gap := watchGap(m.maxMessageGap, cancel)
+		defer gap.got()
 		rcv := newReceiver(cs)
 		defer rcv.stop()
 		header, headerErr, arrived := g.awaitHeader(ctx, cs)
 		if arrived && (header == nil || headerErr != nil) {
 			// Failed at once, or ended without sending anything.
-			if err := rcv.prefetch(); err != nil && !errors.Is(err, io.EOF) {
+			err := rcv.prefetch()
+			gap.got()
+			if err != nil && !errors.Is(err, io.EOF) {
+				if st := gapStatus(context.Cause(ctx), m); st != nil {
+					err = st.Err()
+				}
 				return nil, err
 			}
 		}
 		p.Open(header)
 		enc := eventEncoder{g: g, m: m}
 		for {
+			gap.wait()
 			f, err := rcv.next()
+			gap.got()
 			if err != nil {
 				return g.sharedEnd(ctx, m, cs, err)
 			}
@@ -74,7 +85,11 @@ func (g *Gateway) sharedCall(m *method, req proto.Message, md metadata.MD) fanou
 // the gateway's own, with no trailers to pass on.
 func (g *Gateway) sharedEnd(ctx context.Context, m *method, cs grpc.ClientStream, err error) ([]byte, error) {
 	if ctx.Err() != nil {
-		return nil, context.Cause(ctx) // no longer wanted: no subscriber is left
+		st := gapStatus(context.Cause(ctx), m)
+		if st == nil {
+			return nil, context.Cause(ctx) // no longer wanted: no subscriber is left
+		}
+		err, cs = st.Err(), nil // ended by the gateway: no trailers
 	}
 	var trailers metadata.MD
 	if cs != nil {
@@ -90,7 +105,11 @@ func (g *Gateway) sharedEnd(ctx context.Context, m *method, cs grpc.ClientStream
 			slog.String("method", m.fullName), slog.String("message", st.Message()))
 		return nil, err
 	}
-	final, _ := sse.AppendEvent(nil, &sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
+	public := st
+	if gapStatus(context.Cause(ctx), m) == nil {
+		public = g.publicStatus(ctx, m, st)
+	}
+	final, _ := sse.AppendEvent(nil, &sse.Event{Event: ErrorEvent, Data: g.statusJSON(public, trailers)})
 	return final, err
 }
 
@@ -127,7 +146,9 @@ func (e *eventEncoder) encode(wire []byte, p *fanout.Publisher) (data []byte, id
 	size := len(buf) + len(e.id) + len(name) + 24
 	data, err = sse.AppendEvent(make([]byte, 0, size), &ev)
 	if errors.Is(err, sse.ErrInvalidField) {
-		e.g.cfg.logger.Warn("event id cannot be sent", "method", e.m.fullName, "error", err)
+		if ok, held := e.m.idWarnings.allow(time.Now()); ok {
+			e.g.cfg.logger.Warn("event id cannot be sent; events go without it", "method", e.m.fullName, "error", err, "held_back", held)
+		}
 		ev.ID, e.id = "", e.id[:0]
 		data, err = sse.AppendEvent(make([]byte, 0, size), &ev)
 	}

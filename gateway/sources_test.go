@@ -60,8 +60,8 @@ func TestDescriptorSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(g.Routes()) != 4 {
-				t.Errorf("routes %v, want 4", g.Routes())
+			if len(g.Routes()) != 6 {
+				t.Errorf("routes %v, want 6", g.Routes())
 			}
 			for _, rt := range g.routes {
 				_, isDynamic := rt.method.out.New().Interface().(*dynamicpb.Message)

@@ -55,6 +55,8 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		sr.refuse(w, err)
 		return
 	}
+	gap := watchGap(rt.method.maxMessageGap, cancel)
+	defer gap.got()
 
 	rcv := newReceiver(cs)
 	defer rcv.stop()
@@ -63,6 +65,7 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 		// The backend answered without headers: either it failed at once,
 		// or it ended without sending anything. Find out which.
 		err := rcv.prefetch()
+		gap.got()
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
@@ -90,7 +93,9 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 
 	ev := sse.Event{Event: rt.method.event}
 	for {
+		gap.wait()
 		f, err := rcv.next()
+		gap.got()
 		if err != nil {
 			g.finish(ctx, rt.method, sr, ew, cs, err)
 			return
@@ -189,8 +194,12 @@ func (g *Gateway) commit(w http.ResponseWriter, backendHeader metadata.MD) {
 // a reason of the gateway's own, with no trailers to pass on.
 func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *eventWriter, cs grpc.ClientStream, err error) {
 	if ctx.Err() != nil {
-		sr.interrupted(ew)
-		return
+		st := gapStatus(context.Cause(ctx), m)
+		if st == nil {
+			sr.interrupted(ew)
+			return
+		}
+		err, cs = st.Err(), nil // ended by the gateway: no trailers
 	}
 	sr.finished(err)
 	var trailers metadata.MD
@@ -208,5 +217,8 @@ func (g *Gateway) finish(ctx context.Context, m *method, sr *streamRecord, ew *e
 		return
 	}
 	g.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "stream failed", slog.String("code", st.Code().String()), slog.String("message", st.Message()))
+	if gapStatus(context.Cause(ctx), m) == nil {
+		st = g.publicStatus(ctx, m, st)
+	}
 	_ = ew.write(&sse.Event{Event: ErrorEvent, Data: g.statusJSON(st, trailers)})
 }

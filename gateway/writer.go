@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -36,6 +37,10 @@ type eventWriter struct {
 	period    time.Duration
 	heartbeat sse.Event // named heartbeat event; zero for a comment
 	timer     *time.Timer
+
+	conn       net.Conn  // the client's connection, when known (ConnContext)
+	checked    time.Time // when the connection was last looked at
+	backlogged bool      // then, data had been waiting for the client a while
 }
 
 // newEventWriter writes to w, through gz when it is not nil.
@@ -54,6 +59,9 @@ func newEventWriter(w http.ResponseWriter, gz *gzip.Writer, cancel context.Cance
 
 		sr:           sr,
 		writeTimeout: sr.g.ops.cfg.writeTimeout,
+	}
+	if sr.r != nil {
+		ew.conn = connOf(sr.r.Context())
 	}
 	ew.batch.w = out
 	ew.batch.beforeWrite = ew.deadline
@@ -165,6 +173,12 @@ func (ew *eventWriter) close() {
 	ew.mu.Lock()
 	defer ew.mu.Unlock()
 	ew.closed = true
+	if ew.err == nil && ew.sr.reason == reasonNone && ew.stopped() {
+		// The stream may end because the connection closed, found by the
+		// server's reader rather than by a write: a client that had
+		// stopped taking data is a slow consumer all the same.
+		ew.sr.slow = true
+	}
 	if ew.err == nil && ew.batch.open() {
 		// Events received ahead and written without a flush, when the
 		// stream ends without a last event (the backend became

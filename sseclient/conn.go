@@ -14,10 +14,10 @@ import (
 	"github.com/ssegw/ssegw/internal/pbjson"
 )
 
-// Conn calls the server-streaming methods of a gRPC service through an
-// ssegw gateway, over Server-Sent Events. It implements
-// grpc.ClientConnInterface, so the generated client of the service works
-// unmodified:
+// Conn calls the methods of a gRPC service through an ssegw gateway:
+// server-streaming methods over Server-Sent Events, and unary methods as
+// JSON (see [Conn.Invoke]). It implements grpc.ClientConnInterface, so the
+// generated client of the service works unmodified:
 //
 //	conn, err := sseclient.NewConn("http://127.0.0.1:8080")
 //	...
@@ -44,9 +44,12 @@ import (
 // grpc.MaxCallRecvMsgSize, which limits the event size. Options for one
 // call are passed with [PerCall].
 //
-// Unary and client-streaming methods cannot be served over SSE; calling
-// them returns an Unimplemented status error. A Conn is safe for
-// concurrent use; it owns no goroutines and needs no closing.
+// A unary call goes to the route the gateway serves for it, from the
+// method's google.api.http rule (any verb) or its default route
+// POST /<package.Service>/<Method>, and its answer is decoded from JSON.
+// Client-streaming and bidirectional methods are not served by the
+// gateway; calling them returns an Unimplemented status error. A Conn is
+// safe for concurrent use; it owns no goroutines and needs no closing.
 type Conn struct {
 	cfg      config
 	resolver typeResolver
@@ -68,12 +71,6 @@ func NewConn(baseURL string, opts ...Option) (*Conn, error) {
 		return nil, fmt.Errorf("sseclient: %w", errNoAddress)
 	}
 	return &Conn{cfg: cfg, resolver: newResolver(cfg.files), plans: pbjson.NewDecodePlans()}, nil
-}
-
-// Invoke returns an Unimplemented status error: unary methods cannot be
-// called over Server-Sent Events.
-func (c *Conn) Invoke(_ context.Context, method string, _, _ any, _ ...grpc.CallOption) error {
-	return status.Errorf(codes.Unimplemented, "sseclient: %s is a unary method; only server-streaming methods can be called over Server-Sent Events", method)
 }
 
 // NewStream starts a call of a server-streaming method. It does not

@@ -2,9 +2,10 @@
 // particular the streams of an ssegw gateway, at three levels:
 //
 //   - [Conn] implements grpc.ClientConnInterface, so that the generated
-//     client of a gRPC service calls its server-streaming methods through
-//     the gateway, over HTTP, and receives typed messages and gRPC status
-//     errors as if it spoke gRPC;
+//     client of a gRPC service calls its server-streaming methods (over
+//     SSE) and its unary methods (as JSON) through the gateway, over HTTP,
+//     and receives typed messages and gRPC status errors as if it spoke
+//     gRPC;
 //   - [Subscribe] returns a [Stream] of protobuf messages decoded from any
 //     SSE endpoint whose event data is protojson;
 //   - [Client.Events] iterates over the raw [sse.Event] values of any SSE

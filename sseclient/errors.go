@@ -43,7 +43,8 @@ var (
 
 // ResponseError is the error for a response that is not an event stream: a
 // status other than 200 and 204, or a 200 response whose content type is
-// not text/event-stream.
+// not text/event-stream; and for the answer of a unary call through a
+// [Conn] whose status is not 200.
 //
 // It carries the HTTP status, the response headers and the first bytes of
 // the body for diagnostics. It is also a gRPC status error: GRPCStatus

@@ -83,6 +83,50 @@ func ExampleNewConn() {
 	// 3 streams/demo/3/8c20ce213410eaea
 }
 
+// Unary methods work too, as JSON: here an order is placed and then
+// watched on its stream, with one generated client on one Conn.
+func ExampleConn_Invoke() {
+	url, stop := startGateway()
+	defer stop()
+
+	conn, err := sseclient.NewConn(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := demov1.NewDemoServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // sent as Grpc-Timeout
+	defer cancel()
+	order, err := client.PlaceOrder(ctx, &demov1.PlaceOrderRequest{Symbol: "ACME", Side: demov1.Side_BUY, Quantity: 30})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(order.GetName(), order.GetState())
+	stream, err := client.WatchOrder(ctx, &demov1.WatchOrderRequest{Name: order.GetName(), Interval: durationpb.New(10 * time.Millisecond)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		ev, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.GetSeq(), ev.GetState(), ev.GetFilledQuantity())
+	}
+
+	_, err = client.PlaceOrder(ctx, &demov1.PlaceOrderRequest{Symbol: "ACME", Side: demov1.Side_SELL})
+	fmt.Println(status.Code(err), status.Convert(err).Message())
+	// Output:
+	// orders/1 PLACED
+	// 1 ACCEPTED 0
+	// 2 PARTIALLY_FILLED 10
+	// 3 PARTIALLY_FILLED 20
+	// 4 FILLED 30
+	// InvalidArgument quantity must be from 1 to 1000000
+}
+
 // Failures reach the caller as gRPC status errors, with their details.
 func ExampleNewConn_errors() {
 	url, stop := startGateway()

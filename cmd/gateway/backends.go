@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -31,9 +34,13 @@ const readyTimeout = time.Second
 
 // backend is a connection to one configured backend.
 type backend struct {
-	cfg  config.Backend
-	conn *grpc.ClientConn
+	cfg    config.Backend
+	conn   *grpc.ClientConn
+	logger *slog.Logger
 }
+
+// progressEvery is how often start-up says what it still waits for.
+const progressEvery = 5 * time.Second
 
 // dialBackend makes the client connection of b: TLS or mutual TLS when
 // configured, plaintext otherwise (which validation allows for loopback
@@ -60,17 +67,33 @@ func dialBackend(b config.Backend, logger *slog.Logger) (*backend, error) {
 		}
 		creds = credentials.NewTLS(tc)
 	}
-	conn, err := grpc.NewClient(b.Target,
+	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
-	)
+	}
+	if b.Keepalive.Time > 0 {
+		// Pings only while calls are open (PermitWithoutStream false): a
+		// stock grpc-go server counts pings on a connection without calls
+		// as abuse, and pings closer together than its MinTime (5 minutes
+		// by default) on one with calls; a few of either and it closes the
+		// connection with "too_many_pings". When the first call opens on a
+		// connection that has been quiet for longer than Time, grpc-go
+		// pings at once, so a new stream on a frozen backend fails within
+		// Timeout.
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:                b.Keepalive.Time,
+			Timeout:             b.Keepalive.Timeout,
+			PermitWithoutStream: false,
+		}))
+	}
+	conn, err := grpc.NewClient(b.Target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: target %q: %w", b.Name, b.Target, err)
 	}
-	return &backend{cfg: b, conn: conn}, nil
+	return &backend{cfg: b, conn: conn, logger: logger.With("backend", b.Name)}, nil
 }
 
 // waitConnected waits until the connection is ready, or fails once ctx is
@@ -96,6 +119,8 @@ func (b *backend) waitConnected(ctx context.Context) error {
 func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway.Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DiscoveryTimeout)
 	defer cancel()
+	stop := b.tellProgress(ctx)
+	defer stop()
 	if b.cfg.Reflection() {
 		if err := b.waitConnected(ctx); err != nil {
 			return nil, err
@@ -109,6 +134,42 @@ func (b *backend) discover(ctx context.Context, opts []gateway.Option) (*gateway
 		return nil, fmt.Errorf("backend %s: %w", b.cfg.Name, err)
 	}
 	return gw, nil
+}
+
+// tellProgress logs that discovery starts and, every progressEvery until
+// the returned function is called, what it still waits for.
+func (b *backend) tellProgress(ctx context.Context) (stop func()) {
+	source := "server reflection"
+	switch {
+	case b.cfg.DescriptorSet != "":
+		source = "descriptor set " + b.cfg.DescriptorSet
+	case len(b.cfg.ProtoFiles) > 0:
+		source = ".proto files " + strings.Join(b.cfg.ProtoFiles, ", ")
+	}
+	start := time.Now()
+	b.logger.Info("discovering the backend's services", "target", b.cfg.Target, "from", source, "timeout", b.cfg.DiscoveryTimeout)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				b.logger.Info("waiting for the backend", "target", b.cfg.Target, "connection", b.conn.GetState().String(),
+					"waited", time.Since(start).Round(time.Second), "timeout", b.cfg.DiscoveryTimeout)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // ready checks that the backend can serve: with grpc.health.v1 when it
@@ -163,8 +224,8 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	case len(b.ProtoFiles) > 0:
 		opts = append(opts, gateway.WithProtoFiles(b.ProtoFiles, b.ProtoPaths...))
 	}
-	if shared.clientAddress != nil {
-		opts = append(opts, gateway.WithClientAddress(shared.clientAddress))
+	if len(shared.trustedProxies) > 0 {
+		opts = append(opts, gateway.WithTrustedProxies(shared.trustedProxies...))
 	}
 	if shared.registry != nil {
 		opts = append(opts, gateway.WithMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"backend": b.Name}, shared.registry)))
@@ -197,23 +258,41 @@ func gatewayOptions(cfg *config.Config, b config.Backend, shared sharedOptions) 
 	if br.UnknownQueryParams {
 		opts = append(opts, gateway.WithUnknownQueryParams())
 	}
+	if !cfg.Unary.Enabled {
+		opts = append(opts, gateway.WithoutUnary())
+	}
+	if cfg.Unary.Timeout > 0 {
+		opts = append(opts, gateway.WithUnaryTimeout(cfg.Unary.Timeout))
+	}
 	for name, m := range b.Methods {
-		so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
-		if m.Heartbeat > 0 {
-			so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+		if so := streamOptions(m); proto.Size(so) > 0 {
+			// Stream options only: a unary method's override names its
+			// route alone.
+			opts = append(opts, gateway.WithMethodOptions(name, so))
 		}
-		if s := m.Shape; s != nil {
-			so.Shape = &ssegwv1.Shape{EventOneof: s.EventOneof, EventField: s.EventField, DataField: s.DataField, Sentinel: s.Sentinel, SentinelEvent: s.SentinelEvent}
-		}
-		opts = append(opts, gateway.WithMethodOptions(name, so))
 		if m.Share != nil {
 			opts = append(opts, gateway.WithSharing(name, sharing(m.Share)))
 		}
-		if m.Get != "" || m.Post != "" {
-			opts = append(opts, gateway.WithMethodHTTPRule(name, httpRule(m)))
+		if rule := httpRule(m); rule != nil {
+			opts = append(opts, gateway.WithMethodHTTPRule(name, rule))
 		}
 	}
 	return opts, nil
+}
+
+// streamOptions are the stream options of a method override.
+func streamOptions(m config.Method) *ssegwv1.StreamOptions {
+	so := &ssegwv1.StreamOptions{Event: m.Event, IdField: m.IDField, ResumeField: m.ResumeField, HeartbeatEvent: m.HeartbeatEvent}
+	if m.Heartbeat > 0 {
+		so.HeartbeatInterval = durationpb.New(m.Heartbeat)
+	}
+	if m.MaxMessageGap > 0 {
+		so.MaxMessageGap = durationpb.New(m.MaxMessageGap)
+	}
+	if s := m.Shape; s != nil {
+		so.Shape = &ssegwv1.Shape{EventOneof: s.EventOneof, EventField: s.EventField, DataField: s.DataField, Sentinel: s.Sentinel, SentinelEvent: s.SentinelEvent}
+	}
+	return so
 }
 
 // sharing is the ssegw.v1.Sharing of a method's share settings.
@@ -231,21 +310,44 @@ func sharing(s *config.Share) *ssegwv1.Sharing {
 	return out
 }
 
-// httpRule is the google.api.http rule of a method override: its GET path,
-// and its POST path as an additional binding (or the rule, without GET).
+// httpRule is the google.api.http rule of a method override, or nil when
+// it names no route: its routes in the order get, post, put, delete,
+// patch, the first as the rule and the others as additional bindings.
+// The body (default "*") goes with post, put and patch; the
+// response_body with every route.
 func httpRule(m config.Method) *annotations.HttpRule {
-	post := &annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: m.Post}, Body: m.Body}
-	if post.Body == "" {
-		post.Body = "*"
+	var rules []*annotations.HttpRule
+	for _, r := range []struct {
+		path    string
+		pattern func(string) *annotations.HttpRule
+	}{
+		{m.Get, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: p}}
+		}},
+		{m.Post, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+		{m.Put, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Put{Put: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+		{m.Delete, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Delete{Delete: p}}
+		}},
+		{m.Patch, func(p string) *annotations.HttpRule {
+			return &annotations.HttpRule{Pattern: &annotations.HttpRule_Patch{Patch: p}, Body: cmp.Or(m.Body, "*")}
+		}},
+	} {
+		if r.path != "" {
+			rule := r.pattern(r.path)
+			rule.ResponseBody = m.ResponseBody
+			rules = append(rules, rule)
+		}
 	}
-	if m.Get == "" {
-		return post
+	if len(rules) == 0 {
+		return nil
 	}
-	rule := &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: m.Get}}
-	if m.Post != "" {
-		rule.AdditionalBindings = []*annotations.HttpRule{post}
-	}
-	return rule
+	rules[0].AdditionalBindings = rules[1:]
+	return rules[0]
 }
 
 // errNotReady is the readiness failure while the routes are not known.

@@ -22,7 +22,7 @@ import (
 // flag used in the packaging exists.
 func checkArgs(t *testing.T, where string, args []string) *flag.FlagSet {
 	t.Helper()
-	fs, _, _ := newFlagSet(io.Discard)
+	fs, _, _ := newFlagSet()
 	if err := fs.Parse(args); err != nil {
 		t.Errorf("%s: arguments %q: %v", where, args, err)
 	}
@@ -147,7 +147,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if err := os.WriteFile(path, []byte(configs[0]), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fs, loader, _ := newFlagSet(io.Discard)
+	fs, loader, _ := newFlagSet()
 	if err := fs.Parse([]string{"--config", path}); err != nil {
 		t.Fatal(err)
 	}

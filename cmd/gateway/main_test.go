@@ -28,6 +28,10 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	if os.Getenv(runBackendEnv) == "1" {
+		serveChildBackend()
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m,
 		// Connections kept alive by http.DefaultClient between tests.
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -24,7 +24,7 @@ type sharedOptions struct {
 	registry       *prometheus.Registry // nil without metrics
 	tracerProvider trace.TracerProvider // nil without an exporter
 	limiter        *gateway.Limiter
-	clientAddress  func(*http.Request) string // nil: the peer's address
+	trustedProxies []netip.Prefix // for client addresses and schemes
 }
 
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {

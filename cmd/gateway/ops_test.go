@@ -68,7 +68,7 @@ func TestReadyzUsesTheChannelWithoutHealthService(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer()
-	demov1.RegisterDemoServiceServer(srv, demo.Service{})
+	demov1.RegisterDemoServiceServer(srv, &demo.Service{})
 	reflection.Register(srv)
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
@@ -217,7 +217,9 @@ func TestSeveralBackendsInOneGateway(t *testing.T) {
 		"  - name: replays\n    target: " + second + "\n    methods:\n" +
 		"      examples.demo.v1.DemoService.Ticks: {get: '/replay/{symbol}/ticks', event: replayed}\n" +
 		"      examples.demo.v1.DemoService.Sequence: {get: '/replay/{name=streams/*}'}\n" +
-		"      examples.demo.v1.DemoService.Fail: {get: '/replay/fail'}\n"
+		"      examples.demo.v1.DemoService.Fail: {get: '/replay/fail'}\n" +
+		"      examples.demo.v1.DemoService.PlaceOrder: {post: '/replay/orders'}\n" +
+		"      examples.demo.v1.DemoService.WatchOrder: {get: '/replay/{name=orders/*}/updates'}\n"
 	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}

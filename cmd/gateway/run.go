@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	cmd, err := parseArgs(args, lookupEnv, stderr)
+	cmd, err := parseArgs(args, lookupEnv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -41,6 +41,13 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	}
 	cfg := cmd.cfg
 	logger := newLogger(cfg.Log, stderr)
+	if cmd.printConfig {
+		// As loaded, before the demo adds its backend, so that it loads
+		// back with --config.
+		if err := printConfig(stdout, cfg); err != nil {
+			return err
+		}
+	}
 
 	if cfg.Demo {
 		addr, stopBackend, err := startDemoBackend()
@@ -49,7 +56,7 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		}
 		defer stopBackend()
 		logger.Info("demo backend started", "address", addr)
-		b := config.Backend{Name: "demo", Target: addr, DiscoveryTimeout: 30 * time.Second}
+		b := config.Backend{Name: "demo", Target: addr, DiscoveryTimeout: 30 * time.Second, Keepalive: config.DefaultKeepalive()}
 		cfg.Backends = []config.Backend{b}
 	}
 
@@ -72,9 +79,7 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		}()
 	}
 	shared.limiter = gateway.NewLimiter(cfg.Limits.MaxStreams, cfg.Limits.MaxStreamsPerClient)
-	if proxies, _ := cfg.TrustedProxies(); len(proxies) > 0 {
-		shared.clientAddress = gateway.ForwardedFor(proxies...)
-	}
+	shared.trustedProxies, _ = cfg.TrustedProxies()
 
 	a := &app{}
 	for _, bc := range cfg.Backends {
@@ -89,9 +94,12 @@ func runEnv(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	if cmd.printConfig {
 		gws, err := discoverAll(ctx, cfg, a.backends, shared)
 		if err != nil {
+			fmt.Fprintf(stdout, "# routes: unknown, the backends' services could not be discovered:\n#   %s\n", strings.ReplaceAll(err.Error(), "\n", "\n#   "))
 			return err
 		}
-		return printConfig(stdout, cfg, a.backends, gws)
+		fmt.Fprintln(stdout, "# routes")
+		printRoutes(stdout, a.backends, gws, "#   ")
+		return nil
 	}
 	if cmd.printOpenAPI {
 		gws, err := discoverAll(ctx, cfg, a.backends, shared)
@@ -136,6 +144,9 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		Protocols:         new(http.Protocols),
+		// Lets the gateways tell clients that stopped taking data from
+		// clients that left, when the TCP user timeout closes a connection.
+		ConnContext: gateway.ConnContext,
 	}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetHTTP2(true)
@@ -229,6 +240,10 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 	return drain(cfg, a, srv, adminSrv, gws, logger)
 }
 
+// flushTimeout bounds the wait, after the drain timeout, for the streams
+// whose connections were closed to end and log.
+const flushTimeout = 5 * time.Second
+
 // drain shuts down gracefully: /readyz fails at once; after drain.delay
 // the listener stops accepting, every open stream is told to reconnect
 // elsewhere, and the process waits up to drain.timeout for them to end.
@@ -258,6 +273,15 @@ func drain(cfg *config.Config, a *app, srv, adminSrv *http.Server, gws []*gatewa
 	if err := <-shut; err != nil {
 		logger.Warn("closing connections that outlived the drain timeout", "error", err)
 		_ = srv.Close()
+		// Their streams end now: wait for them, so that their access log
+		// lines are written before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+		defer cancel()
+		for _, gw := range gws {
+			if err := gw.Drain(flushCtx); err != nil {
+				logger.Warn("streams still open after their connections closed", "error", err)
+			}
+		}
 	}
 	if adminSrv != nil {
 		adminCtx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -311,22 +335,23 @@ func checkAdminPaths(cfg *config.Config, gws []*gateway.Gateway) error {
 func printRoutes(w io.Writer, backends []*backend, gws []*gateway.Gateway, indent string) {
 	for i, gw := range gws {
 		for _, rt := range gw.Routes() {
-			fmt.Fprintf(w, "%s%-4s %s  ->  %s  (backend %s)\n", indent, rt.HTTPMethod, rt.Path, rt.GRPCMethod, backends[i].cfg.Name)
+			kind := ""
+			if rt.Unary {
+				kind = "unary, "
+			}
+			fmt.Fprintf(w, "%s%-4s %s  ->  %s  (%sbackend %s)\n", indent, rt.HTTPMethod, rt.Path, rt.GRPCMethod, kind, backends[i].cfg.Name)
 		}
 	}
 }
 
-// printConfig writes the effective configuration as YAML, and the route
-// table as comments, so that the output can serve as a config file.
-func printConfig(w io.Writer, cfg *config.Config, backends []*backend, gws []*gateway.Gateway) error {
+// printConfig writes the effective configuration as YAML, which can serve
+// as a config file; the route table follows as comments once discovered.
+func printConfig(w io.Writer, cfg *config.Config) error {
 	out, err := cfg.YAML()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "# effective configuration\n%s# routes\n", out)
-	var routes strings.Builder
-	printRoutes(&routes, backends, gws, "#   ")
-	_, err = io.WriteString(w, routes.String())
+	_, err = fmt.Fprintf(w, "# effective configuration\n%s", out)
 	return err
 }
 

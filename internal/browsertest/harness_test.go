@@ -64,7 +64,7 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// call is what the backend saw of one stream.
+// call is what the backend saw of one call.
 type call struct {
 	method string
 	md     metadata.MD
@@ -84,15 +84,23 @@ func startBackend(t *testing.T) *backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := demo.NewServer(grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if !strings.HasPrefix(info.FullMethod, "/grpc.") {
-			md, _ := metadata.FromIncomingContext(ss.Context())
+	record := func(ctx context.Context, method string) {
+		if !strings.HasPrefix(method, "/grpc.") {
+			md, _ := metadata.FromIncomingContext(ctx)
 			b.mu.Lock()
-			b.calls = append(b.calls, call{method: info.FullMethod, md: md})
+			b.calls = append(b.calls, call{method: method, md: md})
 			b.mu.Unlock()
 		}
-		return handler(srv, ss)
-	}))
+	}
+	srv := demo.NewServer(
+		grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+			record(ss.Context(), info.FullMethod)
+			return handler(srv, ss)
+		}),
+		grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+			record(ctx, info.FullMethod)
+			return handler(ctx, req)
+		}))
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	b.conn, err = grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

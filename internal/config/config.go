@@ -24,6 +24,7 @@ type Config struct {
 	Drain       Drain     `yaml:"drain"`
 	Limits      Limits    `yaml:"limits"`
 	Streams     Streams   `yaml:"streams"`
+	Unary       Unary     `yaml:"unary"`
 	Browser     Browser   `yaml:"browser"`
 	OpenAPI     OpenAPI   `yaml:"openapi"`
 	Backends    []Backend `yaml:"backends"`
@@ -89,6 +90,12 @@ type Streams struct {
 	ForwardMetadata []string      `yaml:"forward_metadata"`
 }
 
+// Unary are the settings of unary methods, served as JSON.
+type Unary struct {
+	Enabled bool          `yaml:"enabled"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
 // Browser holds the settings for pages that open streams: CORS, cookies,
 // access tokens in the query and compression.
 type Browser struct {
@@ -118,7 +125,8 @@ type OpenAPI struct {
 	Servers []string `yaml:"servers"`
 }
 
-// Backend is one gRPC backend whose server-streaming methods are served.
+// Backend is one gRPC backend whose server-streaming (and unary) methods
+// are served.
 type Backend struct {
 	Name             string            `yaml:"name"`
 	Target           string            `yaml:"target"`
@@ -130,6 +138,7 @@ type Backend struct {
 	TLS              BackendTLS        `yaml:"tls"`
 	HealthService    string            `yaml:"health_service"`
 	DiscoveryTimeout time.Duration     `yaml:"discovery_timeout"`
+	Keepalive        Keepalive         `yaml:"keepalive"`
 	Methods          map[string]Method `yaml:"methods"`
 }
 
@@ -137,6 +146,18 @@ type Backend struct {
 // reflection: neither a descriptor set nor .proto files are given.
 func (b Backend) Reflection() bool {
 	return b.DescriptorSet == "" && len(b.ProtoFiles) == 0
+}
+
+// Keepalive is gRPC keepalive on the connection to a backend: after Time
+// without reading anything on a connection with open calls, the gateway
+// pings the backend, and closes the connection (failing its calls with
+// UNAVAILABLE) when no answer comes within Timeout. It notices a backend
+// that froze or whose network went away. A stock gRPC server refuses
+// pings more frequent than every 5 minutes, the default Time. Zero Time
+// turns keepalive off.
+type Keepalive struct {
+	Time    time.Duration `yaml:"time"`
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // BackendTLS is the TLS, or mutual TLS, of the connection to a backend.
@@ -156,16 +177,23 @@ func (t BackendTLS) On() bool {
 }
 
 // Method overrides how one method, keyed by its full name
-// ("pkg.Service.Method"), is served.
+// ("pkg.Service.Method"), is served: its routes, and for a stream its
+// events. Put, Delete and Patch are for unary methods, as is
+// ResponseBody.
 type Method struct {
 	Get            string        `yaml:"get"`
 	Post           string        `yaml:"post"`
+	Put            string        `yaml:"put"`
+	Delete         string        `yaml:"delete"`
+	Patch          string        `yaml:"patch"`
 	Body           string        `yaml:"body"`
+	ResponseBody   string        `yaml:"response_body"`
 	Event          string        `yaml:"event"`
 	IDField        string        `yaml:"id_field"`
 	ResumeField    string        `yaml:"resume_field"`
 	Heartbeat      time.Duration `yaml:"heartbeat"`
 	HeartbeatEvent string        `yaml:"heartbeat_event"`
+	MaxMessageGap  time.Duration `yaml:"max_message_gap"`
 	// Share, when given (share: {} for the defaults), makes requests for
 	// the same stream share one backend call.
 	Share *Share `yaml:"share"`
@@ -225,6 +253,7 @@ func Default() Config {
 			HeaderTimeout:  time.Second,
 			ForwardHeaders: []string{"Authorization"},
 		},
+		Unary: Unary{Enabled: true},
 	}
 }
 
@@ -232,4 +261,14 @@ func Default() Config {
 // flag.
 func (b *Backend) defaults() {
 	b.DiscoveryTimeout = time.Minute
+	b.Keepalive = DefaultKeepalive()
+}
+
+// DefaultKeepalive returns the keepalive of a backend connection unless
+// configured: pings no more frequent than a stock grpc-go server accepts
+// (its enforcement policy's MinTime is 5 minutes, and it closes the
+// connection with "too_many_pings" after a few pings closer together),
+// and only while calls are open, which such a server also requires.
+func DefaultKeepalive() Keepalive {
+	return Keepalive{Time: 5 * time.Minute, Timeout: 20 * time.Second}
 }

@@ -63,6 +63,7 @@ limits:
 streams:
   heartbeat: 20s
   forward_headers: [Authorization, X-Tenant]
+unary: {enabled: false, timeout: 15s}
 backends:
   - name: orders
     target: localhost:9090
@@ -74,11 +75,19 @@ backends:
         id_field: version
         resume_field: after_version
         heartbeat: 5s
+        max_message_gap: 30s
         share: {public: true, replay_events: 0, replay_age: 1m, linger: 0s, queue_events: 64, queue_bytes: 65536}
       shop.v1.Orders.Feed:
         share: {}
         shape: {event_field: kind, data_field: payload, sentinel: "[DONE]", sentinel_event: done}
+      shop.v1.Orders.Update:
+        put: /orders/{order.id}
+        patch: /orders/{order.id}
+        body: order
+        response_body: order
+      shop.v1.Orders.Delete: {delete: '/orders/{id}'}
   - name: prices
+    keepalive: {time: 30s, timeout: 2s}
     target: dns:///prices.internal:443
     tls: {server_name: prices.internal}
 `
@@ -114,6 +123,9 @@ func TestConfigFile(t *testing.T) {
 	if m.Get != "/orders/{id}/watch" || m.Event != "order" || m.IDField != "version" || m.ResumeField != "after_version" || m.Heartbeat != 5*time.Second {
 		t.Errorf("method override %+v", m)
 	}
+	if m.MaxMessageGap != 30*time.Second {
+		t.Errorf("max_message_gap %v", m.MaxMessageGap)
+	}
 	if sh := m.Share; sh == nil || !sh.Public || sh.ReplayEvents == nil || *sh.ReplayEvents != 0 || sh.ReplayAge != time.Minute ||
 		sh.Linger == nil || *sh.Linger != 0 || sh.QueueEvents != 64 || sh.QueueBytes != 65536 {
 		t.Errorf("share %+v", m.Share)
@@ -130,8 +142,23 @@ func TestConfigFile(t *testing.T) {
 	if orders.Methods["shop.v1.Orders.Watch"].Shape != nil {
 		t.Error("shape is set only where given")
 	}
+	if u := orders.Methods["shop.v1.Orders.Update"]; u.Put != "/orders/{order.id}" || u.Patch != u.Put || u.Body != "order" || u.ResponseBody != "order" {
+		t.Errorf("unary method override %+v", u)
+	}
+	if d := orders.Methods["shop.v1.Orders.Delete"]; d.Delete != "/orders/{id}" {
+		t.Errorf("unary method override %+v", d)
+	}
+	if cfg.Unary.Enabled || cfg.Unary.Timeout != 15*time.Second {
+		t.Errorf("unary: %+v", cfg.Unary)
+	}
+	if def := mustLoad(t, "", nil, "--demo"); !def.Unary.Enabled || def.Unary.Timeout != 0 {
+		t.Errorf("unary defaults: %+v, want on without a timeout", def.Unary)
+	}
 	if orders.DiscoveryTimeout != time.Minute {
 		t.Errorf("discovery timeout %v: want the backend default", orders.DiscoveryTimeout)
+	}
+	if orders.Keepalive != (Keepalive{Time: 5 * time.Minute, Timeout: 20 * time.Second}) || prices.Keepalive != (Keepalive{Time: 30 * time.Second, Timeout: 2 * time.Second}) {
+		t.Errorf("keepalive %+v and %+v, want the default and the file's", orders.Keepalive, prices.Keepalive)
 	}
 	if !prices.TLS.On() || prices.TLS.ServerName != "prices.internal" {
 		t.Errorf("prices TLS %+v", prices.TLS)
@@ -216,6 +243,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"no backend", "", nil, nil, []string{"--backend is required"}},
 		{"demo and backend", backend, nil, []string{"--demo"}, []string{"demo", "exclude each other"}},
 		{"plaintext to a remote backend", "", nil, []string{"--backend", "db.example.com:9090"}, []string{"backends[0].target", "not a loopback", "plaintext"}},
+		{"plaintext to a remote endpoint behind a loopback authority", "", nil, []string{"--backend", "passthrough://localhost/10.0.0.1:9090"}, []string{"backends[0].target", "not a loopback", "plaintext"}},
 		{"unnamed backends", "backends: [{target: 'localhost:1'}, {target: 'localhost:2'}]\n", nil, nil, []string{"backends[0].name"}},
 		{"backend flag with several backends", "backends: [{name: a, target: 'localhost:1'}, {name: b, target: 'localhost:2'}]\n", nil, []string{"--backend", "localhost:3"}, []string{"--backend", "2 backends"}},
 		{"key without its pair", backend + "tls: {cert_file: /etc/hosts}\n", nil, nil, []string{"tls.key_file"}},
@@ -246,6 +274,13 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"invalid UTF-8 in env", backend, map[string]string{"SSEGW_LISTEN": "\xa4:80"}, nil, []string{"listen", "SSEGW_LISTEN", "UTF-8"}},
 		{"sample ratio NaN", backend, nil, []string{"--trace-sample-ratio", "NaN"}, []string{"tracing.sample_ratio", "--trace-sample-ratio"}},
 		{"aliases that expand without end", aliasBomb(), nil, nil, []string{"gateway.yaml", "aliases"}},
+		{"negative unary timeout", backend, nil, []string{"--unary-timeout", "-1s"}, []string{"unary.timeout", "--unary-timeout", "negative"}},
+		{"unary flag", backend, map[string]string{"SSEGW_UNARY": "maybe"}, nil, []string{"unary.enabled", "SSEGW_UNARY"}},
+		{"body without a route that takes one", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {delete: /x, body: '*'}}}]\n", nil, nil, []string{"backends[0].methods[a.v1.S.M].body", "post, put or patch"}},
+		{"relative unary path", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {patch: x}}}]\n", nil, nil, []string{"backends[0].methods[a.v1.S.M].patch", "must start with /"}},
+		{"response_body without a route", "backends: [{target: 'localhost:1', methods: {a.v1.S.M: {response_body: x}}}]\n", nil, nil, []string{"response_body", "needs a route"}},
+		{"keepalive below gRPC's minimum", backend, nil, []string{"--backend-keepalive-time", "5s"}, []string{"backends[0].keepalive.time", "--backend-keepalive-time", "10s"}},
+		{"negative message gap", "backends: [{target: 'localhost:1', methods: {p.S.M: {max_message_gap: -1s}}}]\n", nil, nil, []string{"backends[0].methods[p.S.M].max_message_gap", "negative"}},
 		{"oversized file", backend + "#" + strings.Repeat("x", MaxFileBytes) + "\n", nil, nil, []string{"gateway.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,6 +340,29 @@ func TestLoopback(t *testing.T) {
 		"db.example.com:9090":        false,
 		"dns:///svc.ns:9090":         false,
 		"10.0.0.1:9090":              false,
+		// The address dialled is the endpoint, not the authority.
+		"passthrough://localhost/10.0.0.1:9090": false,
+		"passthrough://127.0.0.1/10.0.0.1:9090": false,
+		"passthrough:///10.0.0.1:9090":          false,
+		"passthrough:10.0.0.1:9090":             false,
+		"passthrough:127.0.0.1:9090":            true,
+		"passthrough://anything/localhost:9090": true,
+		"passthrough:///[::1]:9090":             true,
+		"dns://localhost/db.example.com:9090":   false,
+		"dns://127.0.0.1:53/localhost:9090":     false, // a name, asked of a server of the target's choosing
+		"dns://127.0.0.1:53/127.0.0.1:9090":     true,
+		"dns:///[::ffff:127.0.0.1]:9090":        true,
+		"dns:///[2001:db8::1]:9090":             false,
+		"unix:app.sock":                         true,
+		"unix-abstract:app":                     true,
+		"::1":                                   true,
+		"127.0.0.1":                             true,
+		"[::1]":                                 true,
+		"[2001:db8::1]:9090":                    false,
+		"localhost":                             true,
+		"xds:///localhost:9090":                 false, // a resolver whose addresses cannot be known here
+		"http://localhost/10.0.0.1:9090":        false, // no such resolver: all of it is a name for dns
+		"PASSTHROUGH://localhost/10.0.0.1:9090": false,
 	} {
 		if got := Loopback(target); got != want {
 			t.Errorf("Loopback(%q) = %v, want %v", target, got, want)

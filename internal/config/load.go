@@ -66,21 +66,23 @@ func Settings() []Setting {
 		{"drain-retry", "drain.retry", "reconnection `delay` told to drained and rotated streams (jittered between half and 1.5 times)"},
 		{"max-streams", "limits.max_streams", "maximum concurrent streams, a `number` (0: no limit); more get 503"},
 		{"max-streams-per-client", "limits.max_streams_per_client", "maximum concurrent streams per client address, a `number` (0: no limit); more get 429"},
-		{"max-request-bytes", "limits.max_request_bytes", "maximum size of a POST body or request query parameter, in `bytes`"},
-		{"max-header-bytes", "limits.max_header_bytes", "maximum size of request headers, in `bytes`"},
+		{"max-request-bytes", "limits.max_request_bytes", "maximum size of a request body or request query parameter, in `bytes` (the parameter, in the URL, is bounded first by max_header_bytes)"},
+		{"max-header-bytes", "limits.max_header_bytes", "maximum size of the request line (URL and query) and headers, in `bytes`"},
 		{"body-read-timeout", "limits.body_read_timeout", "time (a `duration`) allowed to read a request body; a slower one gets 408"},
 		{"max-body-buffer-bytes", "limits.max_body_buffer_bytes", "memory, in `bytes`, that request bodies being read may hold together, beyond 4 KiB each; a body over it gets 503"},
 		{"write-timeout", "limits.write_timeout", "deadline (a `duration`) of each write to a client; a slower client is disconnected (0: none)"},
 		{"max-stream-lifetime", "limits.max_stream_lifetime", "streams are told to reconnect after at most this `duration` (0: no limit)"},
 		{"retry-after", "limits.retry_after", "Retry-After `duration` of 429 and 503 answers"},
 		{"read-header-timeout", "limits.read_header_timeout", "time (a `duration`) allowed to read request headers"},
-		{"trusted-proxy", "limits.trusted_proxies", "`CIDR` of a proxy whose X-Forwarded-For is trusted (repeat or separate with commas)"},
+		{"trusted-proxy", "limits.trusted_proxies", "`CIDR` of a proxy whose X-Forwarded-For, X-Forwarded-Proto and Forwarded are trusted (repeat or separate with commas)"},
 		{"heartbeat", "streams.heartbeat", "idle `period` after which a heartbeat comment is sent (0 disables)"},
 		{"heartbeat-event", "streams.heartbeat_event", "send heartbeats as events of this `name` instead of comments"},
 		{"retry", "streams.retry", "reconnection `delay` announced to clients with retry: (0 sends none)"},
 		{"header-timeout", "streams.header_timeout", "how long (a `duration`) to wait for the backend's response headers before starting the stream"},
 		{"forward-header", "streams.forward_headers", "request `header` forwarded to the backend as metadata (repeat or separate with commas)"},
 		{"forward-metadata", "streams.forward_metadata", "backend header/trailer metadata `key` passed to clients (repeat or separate with commas)"},
+		{"unary", "unary.enabled", "serve unary methods as JSON besides the streams"},
+		{"unary-timeout", "unary.timeout", "longest a unary call may take, a `duration` that a Grpc-Timeout header can shorten (0: no limit of the gateway's own)"},
 		{"cors-origin", "browser.cors_origins", "`origin` allowed to open streams from a page (repeat or separate with commas; * for any)"},
 		{"cors-credentials", "browser.cors_credentials", "allow cross-origin pages to send cookies and HTTP authentication"},
 		{"forward-cookie", "browser.forward_cookies", "`cookie` forwarded to the backend as metadata (repeat or separate with commas)"},
@@ -103,14 +105,17 @@ func Settings() []Setting {
 		{"backend-server-name", "backends[0].tls.server_name", "`name` the backend's certificate must have (default: the target's host)"},
 		{"backend-health-service", "backends[0].health_service", "`service` asked for with grpc.health.v1 by /readyz (default: the server as a whole)"},
 		{"discovery-timeout", "backends[0].discovery_timeout", "how long (a `duration`) to keep trying to find the backend's services at start"},
+		{"backend-keepalive-time", "backends[0].keepalive.time", "gRPC keepalive: ping the backend after this `duration` without reading from it while calls are open (0: no keepalive; at least 10s; a stock gRPC server refuses less than 5m)"},
+		{"backend-keepalive-timeout", "backends[0].keepalive.timeout", "gRPC keepalive: close the backend connection, failing its calls with UNAVAILABLE, when a ping is not answered within this `duration`"},
 	}
 }
 
 // Loader reads the configuration: the defaults, then the YAML file, then
 // the environment, then the flags.
 type Loader struct {
-	file  string
-	given []given // flags, in the order given
+	file    string
+	given   []given           // flags, in the order given
+	origins map[string]string // of the last Load: key → where it was set
 }
 
 // given is one flag as given on the command line.
@@ -177,10 +182,26 @@ func (l *Loader) Load(lookupEnv func(string) (string, bool)) (*Config, error) {
 		}
 		seen[g.s.Key] = true
 	}
+	l.origins = c.origins
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return &c.cfg, nil
+}
+
+// Origin says where the last Load found the value of key ("flag
+// --cors-origin", "file gateway.yaml line 3", …), or of the first key
+// under it, or "default", for errors about keys found after loading.
+func (l *Loader) Origin(key string) string {
+	if o, ok := l.origins[key]; ok {
+		return o
+	}
+	for _, k := range sortedKeys(l.origins) {
+		if strings.HasPrefix(k, key+".") || strings.HasPrefix(k, key+"[") {
+			return l.origins[k]
+		}
+	}
+	return "default"
 }
 
 // loaded is a configuration being read, with where each key came from.

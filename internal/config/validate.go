@@ -2,12 +2,12 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -73,6 +73,7 @@ func (c *loaded) validate() error {
 		"streams.heartbeat":             int64(cfg.Streams.Heartbeat),
 		"streams.retry":                 int64(cfg.Streams.Retry),
 		"browser.cors_max_age":          int64(cfg.Browser.CORSMaxAge),
+		"unary.timeout":                 int64(cfg.Unary.Timeout),
 	}
 	for _, key := range sortedKeys(positive) {
 		if positive[key] <= 0 {
@@ -134,6 +135,11 @@ func (c *loaded) validate() error {
 		if b.DiscoveryTimeout <= 0 {
 			return c.errorf(key("discovery_timeout"), "must be positive")
 		}
+		if k := b.Keepalive; k.Time != 0 && k.Time < 10*time.Second {
+			return c.errorf(key("keepalive.time"), "must be 0 (off) or at least 10s, gRPC's minimum, not %v", k.Time)
+		} else if k.Time != 0 && k.Timeout <= 0 {
+			return c.errorf(key("keepalive.timeout"), "must be positive")
+		}
 		for j, name := range b.Services {
 			if !protoreflect.FullName(name).IsValid() {
 				return c.errorf(key("services"), "%q (item %d) is not a full service name such as pkg.v1.Service", name, j)
@@ -145,16 +151,22 @@ func (c *loaded) validate() error {
 			if !protoreflect.FullName(name).IsValid() || strings.Count(name, ".") < 2 {
 				return c.errorf(fmt.Sprintf("backends[%d].methods[%s]", i, name), "must be a full method name such as pkg.v1.Service.Method")
 			}
-			for _, p := range []struct{ k, v string }{{"get", m.Get}, {"post", m.Post}} {
+			for _, p := range []struct{ k, v string }{{"get", m.Get}, {"post", m.Post}, {"put", m.Put}, {"delete", m.Delete}, {"patch", m.Patch}} {
 				if p.v != "" && !strings.HasPrefix(p.v, "/") {
 					return c.errorf(mk(p.k), "path template %q must start with /", p.v)
 				}
 			}
-			if m.Body != "" && m.Post == "" {
-				return c.errorf(mk("body"), "needs post")
+			if m.Body != "" && m.Post == "" && m.Put == "" && m.Patch == "" {
+				return c.errorf(mk("body"), "needs post, put or patch")
+			}
+			if m.ResponseBody != "" && m.Get == "" && m.Post == "" && m.Put == "" && m.Delete == "" && m.Patch == "" {
+				return c.errorf(mk("response_body"), "needs a route: get, post, put, delete or patch")
 			}
 			if m.Heartbeat < 0 {
 				return c.errorf(mk("heartbeat"), "must not be negative")
+			}
+			if m.MaxMessageGap < 0 {
+				return c.errorf(mk("max_message_gap"), "must not be negative")
 			}
 			if err := c.validateShare(m.Share, func(k string) string { return mk("share." + k) }); err != nil {
 				return err
@@ -262,29 +274,6 @@ func (cfg *Config) TrustedProxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
-}
-
-// Loopback reports whether a gRPC dial target is on this machine: a
-// loopback IP address, localhost, or a Unix socket.
-func Loopback(target string) bool {
-	if strings.HasPrefix(target, "unix:") || strings.HasPrefix(target, "unix-abstract:") {
-		return true
-	}
-	if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Opaque == "" {
-		target = strings.TrimPrefix(u.Path, "/")
-		if u.Host != "" && u.Scheme != "dns" {
-			target = u.Host
-		}
-	}
-	host, _, err := net.SplitHostPort(target)
-	if err != nil {
-		host = target
-	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // YAML returns the configuration as YAML, as a file would give it.

@@ -13,7 +13,7 @@ import (
 // and grpc.health.v1 registered. The caller starts it with Serve.
 func NewServer(opts ...grpc.ServerOption) *grpc.Server {
 	s := grpc.NewServer(opts...)
-	demov1.RegisterDemoServiceServer(s, Service{})
+	demov1.RegisterDemoServiceServer(s, &Service{})
 	hs := health.NewServer()
 	hs.SetServingStatus(demov1.DemoService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s, hs)

@@ -27,14 +27,16 @@ const (
 	ErrorDomain = "demo.ssegw.dev"
 )
 
-// Service implements demov1.DemoServiceServer. The zero value is ready to use.
+// Service implements demov1.DemoServiceServer. The zero value is ready to
+// use; it keeps the orders placed with PlaceOrder, so use it by pointer.
 type Service struct {
 	demov1.UnimplementedDemoServiceServer
+	orders orderBook
 }
 
 // Ticks sends a deterministic random walk of prices for req.Symbol, one
 // tick per interval, and ends after req.Count ticks when it is positive.
-func (Service) Ticks(req *demov1.TicksRequest, stream grpc.ServerStreamingServer[demov1.Tick]) error {
+func (*Service) Ticks(req *demov1.TicksRequest, stream grpc.ServerStreamingServer[demov1.Tick]) error {
 	if req.GetSymbol() == "" {
 		return invalidArgument("symbol", "must not be empty")
 	}
@@ -64,7 +66,7 @@ func (Service) Ticks(req *demov1.TicksRequest, stream grpc.ServerStreamingServer
 // Sequence sends events numbered after req.AfterSeq, up to req.LastSeq when
 // it is positive. Every event is a pure function of the stream name and its
 // number, so a resumed stream can be checked against a fresh one.
-func (Service) Sequence(req *demov1.SequenceRequest, stream grpc.ServerStreamingServer[demov1.SequenceEvent]) error {
+func (*Service) Sequence(req *demov1.SequenceRequest, stream grpc.ServerStreamingServer[demov1.SequenceEvent]) error {
 	id, ok := strings.CutPrefix(req.GetName(), "streams/")
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return invalidArgument("name", `must look like "streams/{id}"`)
@@ -112,7 +114,7 @@ func SequenceEventAt(name string, seq int64) *demov1.SequenceEvent {
 // Fail sends req.After messages and then fails with req.Code and
 // req.Message, attaching a google.rpc.BadRequest for req.Violations and a
 // google.rpc.ErrorInfo for req.Reason.
-func (Service) Fail(req *demov1.FailRequest, stream grpc.ServerStreamingServer[demov1.FailResponse]) error {
+func (*Service) Fail(req *demov1.FailRequest, stream grpc.ServerStreamingServer[demov1.FailResponse]) error {
 	code := codes.Code(req.GetCode())
 	if code == codes.OK || code > codes.Unauthenticated {
 		return invalidArgument("code", "must be a gRPC error code from 1 to 16")

@@ -32,6 +32,8 @@ func Tries(base string) string {
 		"curl -N -H 'Last-Event-ID: 7' '%s/v1/streams/demo/events?interval=0.2s&last_seq=10'",
 		"curl -N '%s/examples.demo.v1.DemoService/Fail?code=5&message=gone&after=2&reason=DEMO'",
 		"curl -i '%s/examples.demo.v1.DemoService/Fail?code=7&message=denied'",
+		`curl -X POST -H 'Content-Type: application/json' -d '{"symbol":"ACME","side":"BUY","quantity":"30"}' '%s/v1/orders'`,
+		"curl -N '%s/v1/orders/1/updates?interval=0.3s'",
 	} {
 		fmt.Fprintf(&b, "  "+c+"\n", base)
 	}

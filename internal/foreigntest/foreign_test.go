@@ -1,7 +1,9 @@
 package foreigntest
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
@@ -66,7 +69,8 @@ type feature struct {
 //
 //	gateway --backend localhost:PORT --proto route_guide.proto --proto-path DIR
 //
-// and reads the server-streaming ListFeatures as events.
+// and reads the server-streaming ListFeatures as events, and calls the
+// unary GetFeature, which has no HTTP rule, as JSON.
 func testRouteGuide(t *testing.T, gateway, server string) {
 	examples := moduleDir(t, routeGuideModule)
 	protoDir := filepath.Join(examples, "route_guide", "routeguide")
@@ -89,6 +93,9 @@ func testRouteGuide(t *testing.T, gateway, server string) {
 
 	addr := startServer(t, server, "-json_db_file", db)
 	g := startGateway(t, gateway, "--backend", addr, "--proto", "route_guide.proto", "--proto-path", protoDir)
+	// In the order of the service's methods; RecordRoute and RouteChat,
+	// client-streaming and bidirectional, are not served.
+	g.printed(t, "POST /routeguide.RouteGuide/GetFeature ")
 	g.printed(t, "GET  /routeguide.RouteGuide/ListFeatures ")
 
 	const lo, hi = "lo.latitude=400000000&lo.longitude=-750000000", "hi.latitude=420000000&hi.longitude=-730000000"
@@ -118,12 +125,44 @@ func testRouteGuide(t *testing.T, gateway, server string) {
 			t.Errorf("event %d: %s, want %+v", i, ev.Data, want[i])
 		}
 	}
+
+	point, err := json.Marshal(want[0].Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, answer := post(t, g.base+"/routeguide.RouteGuide/GetFeature", string(point))
+	var got feature
+	if err := json.Unmarshal([]byte(answer), &got); status != http.StatusOK || err != nil || got != want[0] {
+		t.Errorf("GetFeature: %d %s, want %+v", status, answer, want[0])
+	}
+}
+
+// post sends a JSON body to url and returns the status and the answer.
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(answer)
 }
 
 // testInterop runs grpc-go's interop server, which offers no reflection,
 // and the gateway command with a descriptor set of grpc.testing's files,
 // as `buf build -o` would write it, and calls the server-streaming
-// StreamingOutputCall.
+// StreamingOutputCall and the unary UnaryCall and EmptyCall.
 func testInterop(t *testing.T, gateway, server string) {
 	set := writeDescriptorSet(t, testpb.File_grpc_testing_test_proto)
 	addr := startServer(t, server) // it listens on every interface: its own choice
@@ -142,6 +181,21 @@ func testInterop(t *testing.T, gateway, server string) {
 		checkPayloads(t, method+"&response_type=0", want)
 		if status, _, body := get(t, method+"&response_type=CRUMBLY"); status != http.StatusBadRequest || !strings.Contains(body, "CRUMBLY") {
 			t.Errorf("an unknown enum name: %d %s, want 400 naming it", status, body)
+		}
+	})
+	t.Run("unary calls", func(t *testing.T) {
+		for _, tc := range []struct{ method, body, want string }{
+			{"UnaryCall", `{"responseSize":3}`, `{"payload":{"body":"AAAA"}}`},
+			{"EmptyCall", `{}`, `{}`},
+		} {
+			status, answer := post(t, g.base+"/grpc.testing.TestService/"+tc.method, tc.body)
+			if status != http.StatusOK || !sameJSON(t, sse.Event{Data: []byte(answer)}, tc.want) {
+				t.Errorf("%s: %d %s, want %s", tc.method, status, answer, tc.want)
+			}
+		}
+		status, answer := post(t, g.base+"/grpc.testing.TestService/UnaryCall", `{"responseStatus":{"code":7,"message":"denied"}}`)
+		if status != http.StatusForbidden || !strings.Contains(answer, `"denied"`) {
+			t.Errorf("a failing UnaryCall: %d %s, want 403 with its status", status, answer)
 		}
 	})
 }

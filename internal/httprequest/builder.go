@@ -30,6 +30,12 @@ type Binding struct {
 	// Body is the field the request body fills: "" for none, "*" for the
 	// whole message, or a field path.
 	Body string
+	// MaskFromBody fills the request's field mask from the body, as
+	// grpc-gateway does for PATCH: when the request has exactly one
+	// google.protobuf.FieldMask field, the body is a message field, and
+	// the built request leaves the mask empty, a non-empty body sets the
+	// mask to the paths of the fields its JSON sets.
+	MaskFromBody bool
 }
 
 // Options configure a Builder. The zero value works: no request parameter,
@@ -70,6 +76,7 @@ type Builder struct {
 	opts    Options
 	vars    []pathVariable
 	body    []protoreflect.FieldDescriptor // nil for "" and "*"
+	mask    protoreflect.FieldDescriptor   // the field mask MaskFromBody fills; nil for none
 	bound   routeBindings
 	query   QueryParser
 	json    protojson.UnmarshalOptions
@@ -106,6 +113,9 @@ func New(typ protoreflect.MessageType, b Binding, o Options) (*Builder, error) {
 		}
 		bld.body = path
 		bld.bound = append(bld.bound, binding{path: names(path), what: fmt.Sprintf("the request body (body: %q)", b.Body)})
+		if fd := path[len(path)-1]; b.MaskFromBody && fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+			bld.mask = soleFieldMask(md)
+		}
 	}
 	return bld, nil
 }
@@ -145,6 +155,11 @@ func (b *Builder) Build(r Request) (proto.Message, error) {
 	}
 	if err := b.query.parse(msg, params, b.bound); err != nil {
 		return nil, err
+	}
+	if b.mask != nil && len(r.Body) > 0 {
+		if err := b.maskFromBody(msg, r.Body); err != nil {
+			return nil, &Error{Source: Body, Err: err}
+		}
 	}
 	return msg.Interface(), nil
 }

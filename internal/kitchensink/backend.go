@@ -1,7 +1,9 @@
 package kitchensink
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -66,7 +68,8 @@ func (b *Backend) LastCall() (c Call, ok bool) {
 }
 
 // ServiceDesc returns the grpc.ServiceDesc of the KitchenSink service,
-// built from its descriptor: every method is server-streaming.
+// built from its descriptor: every method as its descriptor declares it,
+// unary, server-streaming, client-streaming or bidirectional.
 func (b *Backend) ServiceDesc() *grpc.ServiceDesc {
 	sd := b.desc.Service
 	desc := &grpc.ServiceDesc{
@@ -76,24 +79,43 @@ func (b *Backend) ServiceDesc() *grpc.ServiceDesc {
 	}
 	for i := range sd.Methods().Len() {
 		md := sd.Methods().Get(i)
-		desc.Streams = append(desc.Streams, grpc.StreamDesc{
-			StreamName:    string(md.Name()),
-			ServerStreams: true,
-			Handler: func(_ any, stream grpc.ServerStream) error {
-				return b.handle(md, stream)
-			},
-		})
+		switch {
+		case md.IsStreamingClient():
+			desc.Streams = append(desc.Streams, grpc.StreamDesc{
+				StreamName:    string(md.Name()),
+				ClientStreams: true,
+				ServerStreams: md.IsStreamingServer(),
+				Handler: func(_ any, stream grpc.ServerStream) error {
+					return b.collect(md, stream)
+				},
+			})
+		case md.IsStreamingServer():
+			desc.Streams = append(desc.Streams, grpc.StreamDesc{
+				StreamName:    string(md.Name()),
+				ServerStreams: true,
+				Handler: func(_ any, stream grpc.ServerStream) error {
+					return b.handle(md, stream)
+				},
+			})
+		default:
+			desc.Methods = append(desc.Methods, grpc.MethodDesc{
+				MethodName: string(md.Name()),
+				Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+					return b.answer(ctx, md, dec)
+				},
+			})
+		}
 	}
 	return desc
 }
 
-// handle serves one call of md.
-func (b *Backend) handle(md protoreflect.MethodDescriptor, stream grpc.ServerStream) error {
+// record receives the request of a call of md and records the call.
+func (b *Backend) record(ctx context.Context, md protoreflect.MethodDescriptor, recv func(any) error) (*dynamicpb.Message, error) {
 	req := dynamicpb.NewMessage(md.Input())
-	if err := stream.RecvMsg(req); err != nil {
-		return err
+	if err := recv(req); err != nil {
+		return nil, err
 	}
-	incoming, _ := metadata.FromIncomingContext(stream.Context())
+	incoming, _ := metadata.FromIncomingContext(ctx)
 	b.mu.Lock()
 	b.calls = append(b.calls, Call{
 		Method:   fmt.Sprintf("/%s/%s", md.Parent().FullName(), md.Name()),
@@ -101,7 +123,15 @@ func (b *Backend) handle(md protoreflect.MethodDescriptor, stream grpc.ServerStr
 		Metadata: incoming.Copy(),
 	})
 	b.mu.Unlock()
+	return req, nil
+}
 
+// handle serves one call of a server-streaming method md.
+func (b *Backend) handle(md protoreflect.MethodDescriptor, stream grpc.ServerStream) error {
+	req, err := b.record(stream.Context(), md, stream.RecvMsg)
+	if err != nil {
+		return err
+	}
 	switch md.Name() {
 	case "Emit":
 		return b.emit(req, stream)
@@ -116,9 +146,104 @@ func (b *Backend) handle(md protoreflect.MethodDescriptor, stream grpc.ServerStr
 	}
 }
 
-// emit sends the messages of an EmitRequest, then ends or fails.
+// answer serves one call of a unary method md: Delete answers with an
+// empty message, Answer as its request says, and every other method with
+// its request.
+func (b *Backend) answer(ctx context.Context, md protoreflect.MethodDescriptor, dec func(any) error) (any, error) {
+	req, err := b.record(ctx, md, dec)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case md.Name() == "Answer":
+		return b.answerAs(ctx, md, req)
+	case md.Output().FullName() != md.Input().FullName():
+		return dynamicpb.NewMessage(md.Output()), nil
+	}
+	return req, nil
+}
+
+// answerAs sends the metadata of an EmitRequest, waits for its delay, and
+// answers with its first message or fails with its code.
+func (b *Backend) answerAs(ctx context.Context, md protoreflect.MethodDescriptor, req *dynamicpb.Message) (any, error) {
+	fields := req.Descriptor().Fields()
+	if header := metadataOf(req, "header_metadata"); len(header) > 0 {
+		if err := grpc.SendHeader(ctx, header); err != nil {
+			return nil, err
+		}
+	}
+	if err := grpc.SetTrailer(ctx, metadataOf(req, "trailer_metadata")); err != nil {
+		return nil, err
+	}
+	if req.Has(fields.ByName("delay")) {
+		d := &durationpb.Duration{}
+		if err := transcode(req.Get(fields.ByName("delay")).Message().Interface(), d); err != nil {
+			return nil, err
+		}
+		timer := time.NewTimer(d.AsDuration())
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, status.FromContextError(ctx.Err()).Err()
+		case <-timer.C:
+		}
+	}
+	if code := req.Get(fields.ByName("fail_code")).Int(); code != 0 {
+		return nil, status.Error(codes.Code(code), req.Get(fields.ByName("fail_message")).String())
+	}
+	if list := req.Get(fields.ByName("messages")).List(); list.Len() > 0 {
+		return list.Get(0).Message().Interface(), nil
+	}
+	return dynamicpb.NewMessage(md.Output()), nil
+}
+
+// metadataOf returns the map field name of req as metadata.
+func metadataOf(req *dynamicpb.Message, name protoreflect.Name) metadata.MD {
+	md := metadata.MD{}
+	req.Get(req.Descriptor().Fields().ByName(name)).Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		md.Append(k.String(), v.String())
+		return true
+	})
+	return md
+}
+
+// collect serves a client-streaming or bidirectional method: it sends
+// each message back on a bidirectional stream, and the last one at the
+// end of a client stream. These calls are not recorded.
+func (b *Backend) collect(md protoreflect.MethodDescriptor, stream grpc.ServerStream) error {
+	last := dynamicpb.NewMessage(md.Input())
+	for {
+		msg := dynamicpb.NewMessage(md.Input())
+		if err := stream.RecvMsg(msg); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if md.IsStreamingServer() {
+			if err := stream.SendMsg(msg); err != nil {
+				return err
+			}
+		}
+		last = msg
+	}
+	if md.IsStreamingServer() {
+		return nil
+	}
+	return stream.SendMsg(last)
+}
+
+// emit sends the metadata and messages of an EmitRequest, then ends or
+// fails.
 func (b *Backend) emit(req *dynamicpb.Message, stream grpc.ServerStream) error {
 	fields := req.Descriptor().Fields()
+	if header := metadataOf(req, "header_metadata"); len(header) > 0 {
+		// Only then: a stream without headers may still fail before it
+		// starts.
+		if err := stream.SendHeader(header); err != nil {
+			return err
+		}
+	}
+	stream.SetTrailer(metadataOf(req, "trailer_metadata"))
 	list := req.Get(fields.ByName("messages")).List()
 	for i := range list.Len() {
 		if err := stream.SendMsg(list.Get(i).Message().Interface()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,5 +232,106 @@ func TestWithoutReflection(t *testing.T) {
 	}
 	if status.Code(err) != codes.Unimplemented {
 		t.Fatalf("reflection without reflection: %v", err)
+	}
+}
+
+func TestUnaryMethodsAnswer(t *testing.T) {
+	srv, conn := start(t)
+	d := srv.Backend.Descriptors()
+	unmarshal := protojson.UnmarshalOptions{Resolver: d.Types}
+	newMessage := func(name, text string) *dynamicpb.Message {
+		m, err := d.Message(protoreflect.FullName(kitchensink.Package + "." + name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unmarshal.Unmarshal([]byte(text), m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	invoke := func(ctx context.Context, method string, req proto.Message, opts ...grpc.CallOption) (*dynamicpb.Message, error) {
+		out := dynamicpb.NewMessage(d.Service.Methods().ByName(protoreflect.Name(method)).Output())
+		return out, conn.Invoke(ctx, "/"+kitchensink.ServiceName+"/"+method, req, out, opts...)
+	}
+
+	req := newMessage("Everything", `{"stringValue":"s","int64Value":"-1"}`)
+	if got, err := invoke(t.Context(), "Get", req); err != nil || !proto.Equal(got, req) {
+		t.Errorf("Get: %v, %v; want the request back", got, err)
+	}
+	if got, err := invoke(t.Context(), "Delete", req); err != nil || got.Descriptor().FullName() != "google.protobuf.Empty" {
+		t.Errorf("Delete: %v, %v; want an empty message", got, err)
+	}
+	if c, ok := srv.Backend.LastCall(); !ok || c.Method != "/kitchensink.v1.KitchenSink/Delete" || !proto.Equal(c.Request, req) {
+		t.Errorf("recorded %+v", c)
+	}
+
+	var header, trailer metadata.MD
+	answer := newMessage("EmitRequest", `{"messages":[{"stringValue":"first"},{"stringValue":"second"}],"headerMetadata":{"x-h":"1"},"trailerMetadata":{"x-t":"2"}}`)
+	got, err := invoke(t.Context(), "Answer", answer, grpc.Header(&header), grpc.Trailer(&trailer))
+	if err != nil || got.Get(got.Descriptor().Fields().ByName("string_value")).String() != "first" {
+		t.Errorf("Answer: %v, %v; want the first message", got, err)
+	}
+	if header.Get("x-h")[0] != "1" || trailer.Get("x-t")[0] != "2" {
+		t.Errorf("metadata %v and %v", header, trailer)
+	}
+	_, err = invoke(t.Context(), "Answer", newMessage("EmitRequest", `{"failCode":9,"failMessage":"no"}`))
+	if status.Code(err) != codes.FailedPrecondition || status.Convert(err).Message() != "no" {
+		t.Errorf("Answer failing: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err = invoke(ctx, "Answer", newMessage("EmitRequest", `{"delay":"20s"}`))
+	if status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("Answer past the deadline: %v", err)
+	}
+}
+
+func TestChatAndCollectEcho(t *testing.T) {
+	srv, conn := start(t)
+	inner := func(name string) *dynamicpb.Message {
+		m, err := srv.Backend.Descriptors().Message(kitchensink.Package + ".Inner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Set(m.Descriptor().Fields().ByName("name"), protoreflect.ValueOfString(name))
+		return m
+	}
+	a, b := inner("a"), inner("b")
+	for _, tc := range []struct {
+		method string
+		desc   grpc.StreamDesc
+		want   []string
+	}{
+		{"Chat", grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, []string{"a", "b"}},
+		{"Collect", grpc.StreamDesc{ClientStreams: true}, []string{"b"}},
+	} {
+		cs, err := conn.NewStream(t.Context(), &tc.desc, "/"+kitchensink.ServiceName+"/"+tc.method)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []proto.Message{a, b} {
+			if err := cs.SendMsg(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := cs.CloseSend(); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for {
+			m := dynamicpb.NewMessage(a.Descriptor())
+			if err := cs.RecvMsg(m); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", tc.method, err)
+			}
+			got = append(got, m.Get(m.Descriptor().Fields().ByName("name")).String())
+			if !tc.desc.ServerStreams {
+				break
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s answered %q, want %q", tc.method, got, tc.want)
+		}
 	}
 }

@@ -9,5 +9,10 @@
 // The Echo methods stream the request they received back as their one
 // message; Emit sends the messages of its request; Watch is a resumable
 // counter; Feed and Wrapped send the events of their request, whose
-// shaping (ssegw.v1.Shape) Feed's option sets and tests give Wrapped. Every call is recorded, with its metadata, for tests to read.
+// shaping (ssegw.v1.Shape) Feed's option sets and tests give Wrapped. The
+// unary methods answer with their request (Delete with an empty message;
+// Answer with a message, metadata, a delay or a failure its request
+// chooses). Chat (bidirectional) and Collect (client streaming) echo what
+// they receive. Every call but those of Chat and Collect is recorded, with
+// its metadata, for tests to read.
 package kitchensink

@@ -51,9 +51,18 @@ type StreamOptions struct {
 	// once and written to every subscriber. Unset: every request has a
 	// backend call of its own.
 	Share *Sharing `protobuf:"bytes,6,opt,name=share,proto3" json:"share,omitempty"`
+	// Longest wait for the backend's next message (or its first, from the
+	// start of the call) before the gateway gives up on the call, for methods
+	// whose backends send at a known pace. The call is cancelled and the
+	// stream ends as when the backend is unavailable: UNAVAILABLE, so that a
+	// resumable stream ends without a terminal event and its client resumes,
+	// from this replica or another. Zero means no limit. It bounds how long a
+	// frozen backend goes unnoticed, which gRPC keepalive otherwise bounds
+	// for the whole connection.
+	MaxMessageGap *durationpb.Duration `protobuf:"bytes,7,opt,name=max_message_gap,json=maxMessageGap,proto3" json:"max_message_gap,omitempty"`
 	// When set, each event's name and data are taken from the fields of the
 	// response message instead of the whole message under the name event.
-	Shape         *Shape `protobuf:"bytes,7,opt,name=shape,proto3" json:"shape,omitempty"`
+	Shape         *Shape `protobuf:"bytes,8,opt,name=shape,proto3" json:"shape,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -126,6 +135,13 @@ func (x *StreamOptions) GetHeartbeatEvent() string {
 func (x *StreamOptions) GetShare() *Sharing {
 	if x != nil {
 		return x.Share
+	}
+	return nil
+}
+
+func (x *StreamOptions) GetMaxMessageGap() *durationpb.Duration {
+	if x != nil {
+		return x.MaxMessageGap
 	}
 	return nil
 }
@@ -358,15 +374,16 @@ var File_ssegw_v1_options_proto protoreflect.FileDescriptor
 
 const file_ssegw_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xa6\x02\n" +
+	"\x16ssegw/v1/options.proto\x12\bssegw.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe9\x02\n" +
 	"\rStreamOptions\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12\x19\n" +
 	"\bid_field\x18\x02 \x01(\tR\aidField\x12!\n" +
 	"\fresume_field\x18\x03 \x01(\tR\vresumeField\x12H\n" +
 	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12'\n" +
 	"\x0fheartbeat_event\x18\x05 \x01(\tR\x0eheartbeatEvent\x12'\n" +
-	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\x12%\n" +
-	"\x05shape\x18\a \x01(\v2\x0f.ssegw.v1.ShapeR\x05shape\"\xab\x01\n" +
+	"\x05share\x18\x06 \x01(\v2\x11.ssegw.v1.SharingR\x05share\x12A\n" +
+	"\x0fmax_message_gap\x18\a \x01(\v2\x19.google.protobuf.DurationR\rmaxMessageGap\x12%\n" +
+	"\x05shape\x18\b \x01(\v2\x0f.ssegw.v1.ShapeR\x05shape\"\xab\x01\n" +
 	"\x05Shape\x12\x1f\n" +
 	"\vevent_oneof\x18\x01 \x01(\tR\n" +
 	"eventOneof\x12\x1f\n" +
@@ -411,16 +428,17 @@ var file_ssegw_v1_options_proto_goTypes = []any{
 var file_ssegw_v1_options_proto_depIdxs = []int32{
 	3, // 0: ssegw.v1.StreamOptions.heartbeat_interval:type_name -> google.protobuf.Duration
 	2, // 1: ssegw.v1.StreamOptions.share:type_name -> ssegw.v1.Sharing
-	1, // 2: ssegw.v1.StreamOptions.shape:type_name -> ssegw.v1.Shape
-	3, // 3: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
-	3, // 4: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
-	4, // 5: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
-	0, // 6: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	6, // [6:7] is the sub-list for extension type_name
-	5, // [5:6] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	3, // 2: ssegw.v1.StreamOptions.max_message_gap:type_name -> google.protobuf.Duration
+	1, // 3: ssegw.v1.StreamOptions.shape:type_name -> ssegw.v1.Shape
+	3, // 4: ssegw.v1.Sharing.replay_age:type_name -> google.protobuf.Duration
+	3, // 5: ssegw.v1.Sharing.linger:type_name -> google.protobuf.Duration
+	4, // 6: ssegw.v1.stream:extendee -> google.protobuf.MethodOptions
+	0, // 7: ssegw.v1.stream:type_name -> ssegw.v1.StreamOptions
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	7, // [7:8] is the sub-list for extension type_name
+	6, // [6:7] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_ssegw_v1_options_proto_init() }

@@ -25,6 +25,112 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Side says whether an order buys or sells.
+type Side int32
+
+const (
+	Side_SIDE_UNSPECIFIED Side = 0
+	Side_BUY              Side = 1
+	Side_SELL             Side = 2
+)
+
+// Enum value maps for Side.
+var (
+	Side_name = map[int32]string{
+		0: "SIDE_UNSPECIFIED",
+		1: "BUY",
+		2: "SELL",
+	}
+	Side_value = map[string]int32{
+		"SIDE_UNSPECIFIED": 0,
+		"BUY":              1,
+		"SELL":             2,
+	}
+)
+
+func (x Side) Enum() *Side {
+	p := new(Side)
+	*p = x
+	return p
+}
+
+func (x Side) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Side) Descriptor() protoreflect.EnumDescriptor {
+	return file_examples_demo_v1_demo_proto_enumTypes[0].Descriptor()
+}
+
+func (Side) Type() protoreflect.EnumType {
+	return &file_examples_demo_v1_demo_proto_enumTypes[0]
+}
+
+func (x Side) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Side.Descriptor instead.
+func (Side) EnumDescriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{0}
+}
+
+// OrderState is where an order is in its life.
+type OrderState int32
+
+const (
+	OrderState_ORDER_STATE_UNSPECIFIED OrderState = 0
+	OrderState_PLACED                  OrderState = 1
+	OrderState_ACCEPTED                OrderState = 2
+	OrderState_PARTIALLY_FILLED        OrderState = 3
+	OrderState_FILLED                  OrderState = 4
+)
+
+// Enum value maps for OrderState.
+var (
+	OrderState_name = map[int32]string{
+		0: "ORDER_STATE_UNSPECIFIED",
+		1: "PLACED",
+		2: "ACCEPTED",
+		3: "PARTIALLY_FILLED",
+		4: "FILLED",
+	}
+	OrderState_value = map[string]int32{
+		"ORDER_STATE_UNSPECIFIED": 0,
+		"PLACED":                  1,
+		"ACCEPTED":                2,
+		"PARTIALLY_FILLED":        3,
+		"FILLED":                  4,
+	}
+)
+
+func (x OrderState) Enum() *OrderState {
+	p := new(OrderState)
+	*p = x
+	return p
+}
+
+func (x OrderState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OrderState) Descriptor() protoreflect.EnumDescriptor {
+	return file_examples_demo_v1_demo_proto_enumTypes[1].Descriptor()
+}
+
+func (OrderState) Type() protoreflect.EnumType {
+	return &file_examples_demo_v1_demo_proto_enumTypes[1]
+}
+
+func (x OrderState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OrderState.Descriptor instead.
+func (OrderState) EnumDescriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{1}
+}
+
 // TicksRequest asks for ticks of one symbol.
 type TicksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -474,6 +580,324 @@ func (x *FailResponse) GetIndex() int32 {
 	return 0
 }
 
+// PlaceOrderRequest is an order to place.
+type PlaceOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ticker symbol, e.g. "ACME". Required.
+	Symbol string `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Side   Side   `protobuf:"varint,2,opt,name=side,proto3,enum=examples.demo.v1.Side" json:"side,omitempty"`
+	// Number of shares, from 1 to 1000000.
+	Quantity int64 `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Limit price in cents; 0 places a market order.
+	LimitPriceCents int64 `protobuf:"varint,4,opt,name=limit_price_cents,json=limitPriceCents,proto3" json:"limit_price_cents,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *PlaceOrderRequest) Reset() {
+	*x = PlaceOrderRequest{}
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceOrderRequest) ProtoMessage() {}
+
+func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
+func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PlaceOrderRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *PlaceOrderRequest) GetSide() Side {
+	if x != nil {
+		return x.Side
+	}
+	return Side_SIDE_UNSPECIFIED
+}
+
+func (x *PlaceOrderRequest) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *PlaceOrderRequest) GetLimitPriceCents() int64 {
+	if x != nil {
+		return x.LimitPriceCents
+	}
+	return 0
+}
+
+// Order is a placed order.
+type Order struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Order name, "orders/{id}".
+	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Symbol          string                 `protobuf:"bytes,2,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Side            Side                   `protobuf:"varint,3,opt,name=side,proto3,enum=examples.demo.v1.Side" json:"side,omitempty"`
+	Quantity        int64                  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	LimitPriceCents int64                  `protobuf:"varint,5,opt,name=limit_price_cents,json=limitPriceCents,proto3" json:"limit_price_cents,omitempty"`
+	State           OrderState             `protobuf:"varint,6,opt,name=state,proto3,enum=examples.demo.v1.OrderState" json:"state,omitempty"`
+	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Order) Reset() {
+	*x = Order{}
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Order) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Order) ProtoMessage() {}
+
+func (x *Order) ProtoReflect() protoreflect.Message {
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Order.ProtoReflect.Descriptor instead.
+func (*Order) Descriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Order) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Order) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *Order) GetSide() Side {
+	if x != nil {
+		return x.Side
+	}
+	return Side_SIDE_UNSPECIFIED
+}
+
+func (x *Order) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *Order) GetLimitPriceCents() int64 {
+	if x != nil {
+		return x.LimitPriceCents
+	}
+	return 0
+}
+
+func (x *Order) GetState() OrderState {
+	if x != nil {
+		return x.State
+	}
+	return OrderState_ORDER_STATE_UNSPECIFIED
+}
+
+func (x *Order) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// WatchOrderRequest opens (or resumes) the events of an order.
+type WatchOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Order name, "orders/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Resume after this sequence number; 0 starts at the beginning.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Time between events; default 0.5s, minimum 1ms.
+	Interval      *durationpb.Duration `protobuf:"bytes,3,opt,name=interval,proto3" json:"interval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchOrderRequest) Reset() {
+	*x = WatchOrderRequest{}
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchOrderRequest) ProtoMessage() {}
+
+func (x *WatchOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchOrderRequest.ProtoReflect.Descriptor instead.
+func (*WatchOrderRequest) Descriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WatchOrderRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WatchOrderRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *WatchOrderRequest) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+// OrderEvent is one step of an order: accepted, then filled in parts.
+type OrderEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Position of this event, from 1.
+	Seq   int64      `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	State OrderState `protobuf:"varint,3,opt,name=state,proto3,enum=examples.demo.v1.OrderState" json:"state,omitempty"`
+	// Shares filled so far.
+	FilledQuantity int64 `protobuf:"varint,4,opt,name=filled_quantity,json=filledQuantity,proto3" json:"filled_quantity,omitempty"`
+	// Price in cents of the shares filled by this event.
+	FillPriceCents int64                  `protobuf:"varint,5,opt,name=fill_price_cents,json=fillPriceCents,proto3" json:"fill_price_cents,omitempty"`
+	Time           *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *OrderEvent) Reset() {
+	*x = OrderEvent{}
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderEvent) ProtoMessage() {}
+
+func (x *OrderEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_examples_demo_v1_demo_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderEvent.ProtoReflect.Descriptor instead.
+func (*OrderEvent) Descriptor() ([]byte, []int) {
+	return file_examples_demo_v1_demo_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *OrderEvent) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OrderEvent) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *OrderEvent) GetState() OrderState {
+	if x != nil {
+		return x.State
+	}
+	return OrderState_ORDER_STATE_UNSPECIFIED
+}
+
+func (x *OrderEvent) GetFilledQuantity() int64 {
+	if x != nil {
+		return x.FilledQuantity
+	}
+	return 0
+}
+
+func (x *OrderEvent) GetFillPriceCents() int64 {
+	if x != nil {
+		return x.FillPriceCents
+	}
+	return 0
+}
+
+func (x *OrderEvent) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 var File_examples_demo_v1_demo_proto protoreflect.FileDescriptor
 
 const file_examples_demo_v1_demo_proto_rawDesc = "" +
@@ -510,12 +934,57 @@ const file_examples_demo_v1_demo_proto_rawDesc = "" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\"$\n" +
 	"\fFailResponse\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x05R\x05index2\xfb\x02\n" +
+	"\x05index\x18\x01 \x01(\x05R\x05index\"\x9f\x01\n" +
+	"\x11PlaceOrderRequest\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12*\n" +
+	"\x04side\x18\x02 \x01(\x0e2\x16.examples.demo.v1.SideR\x04side\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x03R\bquantity\x12*\n" +
+	"\x11limit_price_cents\x18\x04 \x01(\x03R\x0flimitPriceCents\"\x98\x02\n" +
+	"\x05Order\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06symbol\x18\x02 \x01(\tR\x06symbol\x12*\n" +
+	"\x04side\x18\x03 \x01(\x0e2\x16.examples.demo.v1.SideR\x04side\x12\x1a\n" +
+	"\bquantity\x18\x04 \x01(\x03R\bquantity\x12*\n" +
+	"\x11limit_price_cents\x18\x05 \x01(\x03R\x0flimitPriceCents\x122\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x1c.examples.demo.v1.OrderStateR\x05state\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"{\n" +
+	"\x11WatchOrderRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x125\n" +
+	"\binterval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\binterval\"\xe9\x01\n" +
+	"\n" +
+	"OrderEvent\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x122\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1c.examples.demo.v1.OrderStateR\x05state\x12'\n" +
+	"\x0ffilled_quantity\x18\x04 \x01(\x03R\x0efilledQuantity\x12(\n" +
+	"\x10fill_price_cents\x18\x05 \x01(\x03R\x0efillPriceCents\x12.\n" +
+	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*/\n" +
+	"\x04Side\x12\x14\n" +
+	"\x10SIDE_UNSPECIFIED\x10\x00\x12\a\n" +
+	"\x03BUY\x10\x01\x12\b\n" +
+	"\x04SELL\x10\x02*e\n" +
+	"\n" +
+	"OrderState\x12\x1b\n" +
+	"\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\n" +
+	"\n" +
+	"\x06PLACED\x10\x01\x12\f\n" +
+	"\bACCEPTED\x10\x02\x12\x14\n" +
+	"\x10PARTIALLY_FILLED\x10\x03\x12\n" +
+	"\n" +
+	"\x06FILLED\x10\x042\xf2\x04\n" +
 	"\vDemoService\x12o\n" +
 	"\x05Ticks\x12\x1e.examples.demo.v1.TicksRequest\x1a\x16.examples.demo.v1.Tick\",ڣ\x19\x06\n" +
 	"\x04tick\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/symbols/{symbol}/ticks0\x01\x12\xb1\x01\n" +
 	"\bSequence\x12!.examples.demo.v1.SequenceRequest\x1a\x1f.examples.demo.v1.SequenceEvent\"_ڣ\x19\x10\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02EZ&:\x01*\"!/v1/{name=streams/*}/events:watch\x12\x1b/v1/{name=streams/*}/events0\x01\x12G\n" +
-	"\x04Fail\x12\x1d.examples.demo.v1.FailRequest\x1a\x1e.examples.demo.v1.FailResponse0\x01B4Z2github.com/ssegw/ssegw/gen/examples/demo/v1;demov1b\x06proto3"
+	"\x04Fail\x12\x1d.examples.demo.v1.FailRequest\x1a\x1e.examples.demo.v1.FailResponse0\x01\x12a\n" +
+	"\n" +
+	"PlaceOrder\x12#.examples.demo.v1.PlaceOrderRequest\x1a\x17.examples.demo.v1.Order\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/orders\x12\x91\x01\n" +
+	"\n" +
+	"WatchOrder\x12#.examples.demo.v1.WatchOrderRequest\x1a\x1c.examples.demo.v1.OrderEvent\">ڣ\x19\x17\n" +
+	"\x05order\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=orders/*}/updates0\x01B4Z2github.com/ssegw/ssegw/gen/examples/demo/v1;demov1b\x06proto3"
 
 var (
 	file_examples_demo_v1_demo_proto_rawDescOnce sync.Once
@@ -529,34 +998,52 @@ func file_examples_demo_v1_demo_proto_rawDescGZIP() []byte {
 	return file_examples_demo_v1_demo_proto_rawDescData
 }
 
-var file_examples_demo_v1_demo_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_examples_demo_v1_demo_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_examples_demo_v1_demo_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_examples_demo_v1_demo_proto_goTypes = []any{
-	(*TicksRequest)(nil),          // 0: examples.demo.v1.TicksRequest
-	(*Tick)(nil),                  // 1: examples.demo.v1.Tick
-	(*SequenceRequest)(nil),       // 2: examples.demo.v1.SequenceRequest
-	(*SequenceEvent)(nil),         // 3: examples.demo.v1.SequenceEvent
-	(*FailRequest)(nil),           // 4: examples.demo.v1.FailRequest
-	(*FieldViolation)(nil),        // 5: examples.demo.v1.FieldViolation
-	(*FailResponse)(nil),          // 6: examples.demo.v1.FailResponse
-	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(Side)(0),                     // 0: examples.demo.v1.Side
+	(OrderState)(0),               // 1: examples.demo.v1.OrderState
+	(*TicksRequest)(nil),          // 2: examples.demo.v1.TicksRequest
+	(*Tick)(nil),                  // 3: examples.demo.v1.Tick
+	(*SequenceRequest)(nil),       // 4: examples.demo.v1.SequenceRequest
+	(*SequenceEvent)(nil),         // 5: examples.demo.v1.SequenceEvent
+	(*FailRequest)(nil),           // 6: examples.demo.v1.FailRequest
+	(*FieldViolation)(nil),        // 7: examples.demo.v1.FieldViolation
+	(*FailResponse)(nil),          // 8: examples.demo.v1.FailResponse
+	(*PlaceOrderRequest)(nil),     // 9: examples.demo.v1.PlaceOrderRequest
+	(*Order)(nil),                 // 10: examples.demo.v1.Order
+	(*WatchOrderRequest)(nil),     // 11: examples.demo.v1.WatchOrderRequest
+	(*OrderEvent)(nil),            // 12: examples.demo.v1.OrderEvent
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_examples_demo_v1_demo_proto_depIdxs = []int32{
-	7, // 0: examples.demo.v1.TicksRequest.interval:type_name -> google.protobuf.Duration
-	8, // 1: examples.demo.v1.Tick.time:type_name -> google.protobuf.Timestamp
-	7, // 2: examples.demo.v1.SequenceRequest.interval:type_name -> google.protobuf.Duration
-	5, // 3: examples.demo.v1.FailRequest.violations:type_name -> examples.demo.v1.FieldViolation
-	0, // 4: examples.demo.v1.DemoService.Ticks:input_type -> examples.demo.v1.TicksRequest
-	2, // 5: examples.demo.v1.DemoService.Sequence:input_type -> examples.demo.v1.SequenceRequest
-	4, // 6: examples.demo.v1.DemoService.Fail:input_type -> examples.demo.v1.FailRequest
-	1, // 7: examples.demo.v1.DemoService.Ticks:output_type -> examples.demo.v1.Tick
-	3, // 8: examples.demo.v1.DemoService.Sequence:output_type -> examples.demo.v1.SequenceEvent
-	6, // 9: examples.demo.v1.DemoService.Fail:output_type -> examples.demo.v1.FailResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	13, // 0: examples.demo.v1.TicksRequest.interval:type_name -> google.protobuf.Duration
+	14, // 1: examples.demo.v1.Tick.time:type_name -> google.protobuf.Timestamp
+	13, // 2: examples.demo.v1.SequenceRequest.interval:type_name -> google.protobuf.Duration
+	7,  // 3: examples.demo.v1.FailRequest.violations:type_name -> examples.demo.v1.FieldViolation
+	0,  // 4: examples.demo.v1.PlaceOrderRequest.side:type_name -> examples.demo.v1.Side
+	0,  // 5: examples.demo.v1.Order.side:type_name -> examples.demo.v1.Side
+	1,  // 6: examples.demo.v1.Order.state:type_name -> examples.demo.v1.OrderState
+	14, // 7: examples.demo.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	13, // 8: examples.demo.v1.WatchOrderRequest.interval:type_name -> google.protobuf.Duration
+	1,  // 9: examples.demo.v1.OrderEvent.state:type_name -> examples.demo.v1.OrderState
+	14, // 10: examples.demo.v1.OrderEvent.time:type_name -> google.protobuf.Timestamp
+	2,  // 11: examples.demo.v1.DemoService.Ticks:input_type -> examples.demo.v1.TicksRequest
+	4,  // 12: examples.demo.v1.DemoService.Sequence:input_type -> examples.demo.v1.SequenceRequest
+	6,  // 13: examples.demo.v1.DemoService.Fail:input_type -> examples.demo.v1.FailRequest
+	9,  // 14: examples.demo.v1.DemoService.PlaceOrder:input_type -> examples.demo.v1.PlaceOrderRequest
+	11, // 15: examples.demo.v1.DemoService.WatchOrder:input_type -> examples.demo.v1.WatchOrderRequest
+	3,  // 16: examples.demo.v1.DemoService.Ticks:output_type -> examples.demo.v1.Tick
+	5,  // 17: examples.demo.v1.DemoService.Sequence:output_type -> examples.demo.v1.SequenceEvent
+	8,  // 18: examples.demo.v1.DemoService.Fail:output_type -> examples.demo.v1.FailResponse
+	10, // 19: examples.demo.v1.DemoService.PlaceOrder:output_type -> examples.demo.v1.Order
+	12, // 20: examples.demo.v1.DemoService.WatchOrder:output_type -> examples.demo.v1.OrderEvent
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_examples_demo_v1_demo_proto_init() }
@@ -569,13 +1056,14 @@ func file_examples_demo_v1_demo_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_examples_demo_v1_demo_proto_rawDesc), len(file_examples_demo_v1_demo_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   7,
+			NumEnums:      2,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_examples_demo_v1_demo_proto_goTypes,
 		DependencyIndexes: file_examples_demo_v1_demo_proto_depIdxs,
+		EnumInfos:         file_examples_demo_v1_demo_proto_enumTypes,
 		MessageInfos:      file_examples_demo_v1_demo_proto_msgTypes,
 	}.Build()
 	File_examples_demo_v1_demo_proto = out.File

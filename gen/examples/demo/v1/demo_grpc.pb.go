@@ -19,9 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DemoService_Ticks_FullMethodName    = "/examples.demo.v1.DemoService/Ticks"
-	DemoService_Sequence_FullMethodName = "/examples.demo.v1.DemoService/Sequence"
-	DemoService_Fail_FullMethodName     = "/examples.demo.v1.DemoService/Fail"
+	DemoService_Ticks_FullMethodName      = "/examples.demo.v1.DemoService/Ticks"
+	DemoService_Sequence_FullMethodName   = "/examples.demo.v1.DemoService/Sequence"
+	DemoService_Fail_FullMethodName       = "/examples.demo.v1.DemoService/Fail"
+	DemoService_PlaceOrder_FullMethodName = "/examples.demo.v1.DemoService/PlaceOrder"
+	DemoService_WatchOrder_FullMethodName = "/examples.demo.v1.DemoService/WatchOrder"
 )
 
 // DemoServiceClient is the client API for DemoService service.
@@ -29,7 +31,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // DemoService is the backend that `gateway --demo` runs. Each method shows
-// one part of the gRPC to SSE mapping.
+// one part of the mapping: server streams as Server-Sent Events, and a
+// unary method as JSON.
 type DemoServiceClient interface {
 	// Ticks streams price ticks for one symbol: a path variable plus query
 	// parameters. With count > 0 it ends normally after count ticks.
@@ -44,6 +47,13 @@ type DemoServiceClient interface {
 	// It has no HTTP rule, so it is served at the default route
 	// GET /examples.demo.v1.DemoService/Fail.
 	Fail(ctx context.Context, in *FailRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[FailResponse], error)
+	// PlaceOrder places an order, a unary call served as JSON: its body is
+	// the request, its answer the order. Watch it with WatchOrder.
+	PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*Order, error)
+	// WatchOrder streams the events of an order until it is filled. Each
+	// event's id is its sequence number, so a reconnecting client resumes
+	// after the last event it saw. An unknown order fails with NOT_FOUND.
+	WatchOrder(ctx context.Context, in *WatchOrderRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[OrderEvent], error)
 }
 
 type demoServiceClient struct {
@@ -111,12 +121,42 @@ func (c *demoServiceClient) Fail(ctx context.Context, in *FailRequest, opts ...g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type DemoService_FailClient = grpc.ServerStreamingClient[FailResponse]
 
+func (c *demoServiceClient) PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*Order, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Order)
+	err := c.cc.Invoke(ctx, DemoService_PlaceOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *demoServiceClient) WatchOrder(ctx context.Context, in *WatchOrderRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[OrderEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &DemoService_ServiceDesc.Streams[3], DemoService_WatchOrder_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchOrderRequest, OrderEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DemoService_WatchOrderClient = grpc.ServerStreamingClient[OrderEvent]
+
 // DemoServiceServer is the server API for DemoService service.
 // All implementations must embed UnimplementedDemoServiceServer
 // for forward compatibility.
 //
 // DemoService is the backend that `gateway --demo` runs. Each method shows
-// one part of the gRPC to SSE mapping.
+// one part of the mapping: server streams as Server-Sent Events, and a
+// unary method as JSON.
 type DemoServiceServer interface {
 	// Ticks streams price ticks for one symbol: a path variable plus query
 	// parameters. With count > 0 it ends normally after count ticks.
@@ -131,6 +171,13 @@ type DemoServiceServer interface {
 	// It has no HTTP rule, so it is served at the default route
 	// GET /examples.demo.v1.DemoService/Fail.
 	Fail(*FailRequest, grpc.ServerStreamingServer[FailResponse]) error
+	// PlaceOrder places an order, a unary call served as JSON: its body is
+	// the request, its answer the order. Watch it with WatchOrder.
+	PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error)
+	// WatchOrder streams the events of an order until it is filled. Each
+	// event's id is its sequence number, so a reconnecting client resumes
+	// after the last event it saw. An unknown order fails with NOT_FOUND.
+	WatchOrder(*WatchOrderRequest, grpc.ServerStreamingServer[OrderEvent]) error
 	mustEmbedUnimplementedDemoServiceServer()
 }
 
@@ -149,6 +196,12 @@ func (UnimplementedDemoServiceServer) Sequence(*SequenceRequest, grpc.ServerStre
 }
 func (UnimplementedDemoServiceServer) Fail(*FailRequest, grpc.ServerStreamingServer[FailResponse]) error {
 	return status.Error(codes.Unimplemented, "method Fail not implemented")
+}
+func (UnimplementedDemoServiceServer) PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlaceOrder not implemented")
+}
+func (UnimplementedDemoServiceServer) WatchOrder(*WatchOrderRequest, grpc.ServerStreamingServer[OrderEvent]) error {
+	return status.Error(codes.Unimplemented, "method WatchOrder not implemented")
 }
 func (UnimplementedDemoServiceServer) mustEmbedUnimplementedDemoServiceServer() {}
 func (UnimplementedDemoServiceServer) testEmbeddedByValue()                     {}
@@ -204,13 +257,47 @@ func _DemoService_Fail_Handler(srv interface{}, stream grpc.ServerStream) error 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type DemoService_FailServer = grpc.ServerStreamingServer[FailResponse]
 
+func _DemoService_PlaceOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlaceOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DemoServiceServer).PlaceOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DemoService_PlaceOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DemoServiceServer).PlaceOrder(ctx, req.(*PlaceOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DemoService_WatchOrder_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchOrderRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(DemoServiceServer).WatchOrder(m, &grpc.GenericServerStream[WatchOrderRequest, OrderEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DemoService_WatchOrderServer = grpc.ServerStreamingServer[OrderEvent]
+
 // DemoService_ServiceDesc is the grpc.ServiceDesc for DemoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var DemoService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "examples.demo.v1.DemoService",
 	HandlerType: (*DemoServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "PlaceOrder",
+			Handler:    _DemoService_PlaceOrder_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Ticks",
@@ -225,6 +312,11 @@ var DemoService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Fail",
 			Handler:       _DemoService_Fail_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchOrder",
+			Handler:       _DemoService_WatchOrder_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -12,6 +12,8 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -24,6 +26,300 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// UpdateRequest is an update in the style of AIP-134: the item, and the
+// paths of the fields to change.
+type UpdateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Item          *Everything            `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRequest) Reset() {
+	*x = UpdateRequest{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRequest) ProtoMessage() {}
+
+func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRequest) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *UpdateRequest) GetItem() *Everything {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *UpdateRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// EmitRequest says what Emit and Answer send.
+type EmitRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Messages []*Everything          `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	// gRPC code to fail with after the messages; 0 ends normally.
+	FailCode    int32  `protobuf:"varint,2,opt,name=fail_code,json=failCode,proto3" json:"fail_code,omitempty"`
+	FailMessage string `protobuf:"bytes,3,opt,name=fail_message,json=failMessage,proto3" json:"fail_message,omitempty"`
+	// Header metadata sent before anything else.
+	HeaderMetadata map[string]string `protobuf:"bytes,4,rep,name=header_metadata,json=headerMetadata,proto3" json:"header_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Trailer metadata sent with the end of the call.
+	TrailerMetadata map[string]string `protobuf:"bytes,5,rep,name=trailer_metadata,json=trailerMetadata,proto3" json:"trailer_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Time to wait before answering (Answer only), or until the call ends.
+	Delay         *durationpb.Duration `protobuf:"bytes,6,opt,name=delay,proto3" json:"delay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EmitRequest) Reset() {
+	*x = EmitRequest{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmitRequest) ProtoMessage() {}
+
+func (x *EmitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmitRequest.ProtoReflect.Descriptor instead.
+func (*EmitRequest) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *EmitRequest) GetMessages() []*Everything {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *EmitRequest) GetFailCode() int32 {
+	if x != nil {
+		return x.FailCode
+	}
+	return 0
+}
+
+func (x *EmitRequest) GetFailMessage() string {
+	if x != nil {
+		return x.FailMessage
+	}
+	return ""
+}
+
+func (x *EmitRequest) GetHeaderMetadata() map[string]string {
+	if x != nil {
+		return x.HeaderMetadata
+	}
+	return nil
+}
+
+func (x *EmitRequest) GetTrailerMetadata() map[string]string {
+	if x != nil {
+		return x.TrailerMetadata
+	}
+	return nil
+}
+
+func (x *EmitRequest) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+// WatchRequest opens (or resumes) a counter.
+type WatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Counter name, "counters/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Resume after this seq; 0 starts at 1.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Last seq to send before the stream ends; 0 means no end.
+	LastSeq int64 `protobuf:"varint,3,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// Time between events; default 100ms.
+	Interval *durationpb.Duration `protobuf:"bytes,4,opt,name=interval,proto3" json:"interval,omitempty"`
+	// Level reported in each event.
+	Level         Level `protobuf:"varint,5,opt,name=level,proto3,enum=kitchensink.v1.Level" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRequest) Reset() {
+	*x = WatchRequest{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRequest) ProtoMessage() {}
+
+func (x *WatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
+func (*WatchRequest) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WatchRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WatchRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *WatchRequest) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *WatchRequest) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+func (x *WatchRequest) GetLevel() Level {
+	if x != nil {
+		return x.Level
+	}
+	return Level_LEVEL_UNSPECIFIED
+}
+
+// Counted is one event of Watch.
+type Counted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	Level         Level                  `protobuf:"varint,3,opt,name=level,proto3,enum=kitchensink.v1.Level" json:"level,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Counted) Reset() {
+	*x = Counted{}
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Counted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Counted) ProtoMessage() {}
+
+func (x *Counted) ProtoReflect() protoreflect.Message {
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Counted.ProtoReflect.Descriptor instead.
+func (*Counted) Descriptor() ([]byte, []int) {
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Counted) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Counted) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Counted) GetLevel() Level {
+	if x != nil {
+		return x.Level
+	}
+	return Level_LEVEL_UNSPECIFIED
+}
+
+func (x *Counted) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
 
 // FeedRequest says what Feed and Wrapped send: its events (Feed) or
 // envelopes (Wrapped) in order, each after interval, then the end, or a
@@ -44,7 +340,7 @@ type FeedRequest struct {
 
 func (x *FeedRequest) Reset() {
 	*x = FeedRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -56,7 +352,7 @@ func (x *FeedRequest) String() string {
 func (*FeedRequest) ProtoMessage() {}
 
 func (x *FeedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[0]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -69,7 +365,7 @@ func (x *FeedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeedRequest.ProtoReflect.Descriptor instead.
 func (*FeedRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{0}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *FeedRequest) GetEvents() []*FeedEvent {
@@ -136,7 +432,7 @@ type FeedEvent struct {
 
 func (x *FeedEvent) Reset() {
 	*x = FeedEvent{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -148,7 +444,7 @@ func (x *FeedEvent) String() string {
 func (*FeedEvent) ProtoMessage() {}
 
 func (x *FeedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[1]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -161,7 +457,7 @@ func (x *FeedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeedEvent.ProtoReflect.Descriptor instead.
 func (*FeedEvent) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{1}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *FeedEvent) GetSeq() int64 {
@@ -315,7 +611,7 @@ type Created struct {
 
 func (x *Created) Reset() {
 	*x = Created{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +623,7 @@ func (x *Created) String() string {
 func (*Created) ProtoMessage() {}
 
 func (x *Created) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[2]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +636,7 @@ func (x *Created) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Created.ProtoReflect.Descriptor instead.
 func (*Created) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{2}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Created) GetId() string {
@@ -375,7 +671,7 @@ type Deleted struct {
 
 func (x *Deleted) Reset() {
 	*x = Deleted{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +683,7 @@ func (x *Deleted) String() string {
 func (*Deleted) ProtoMessage() {}
 
 func (x *Deleted) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[3]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +696,7 @@ func (x *Deleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deleted.ProtoReflect.Descriptor instead.
 func (*Deleted) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{3}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Deleted) GetId() string {
@@ -432,7 +728,7 @@ type Envelope struct {
 
 func (x *Envelope) Reset() {
 	*x = Envelope{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -444,7 +740,7 @@ func (x *Envelope) String() string {
 func (*Envelope) ProtoMessage() {}
 
 func (x *Envelope) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[4]
+	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -457,7 +753,7 @@ func (x *Envelope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Envelope.ProtoReflect.Descriptor instead.
 func (*Envelope) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{4}
+	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Envelope) GetSeq() int64 {
@@ -495,224 +791,39 @@ func (x *Envelope) GetTags() []string {
 	return nil
 }
 
-// EmitRequest says what Emit sends.
-type EmitRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Messages []*Everything          `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
-	// gRPC code to fail with after the messages; 0 ends normally.
-	FailCode      int32  `protobuf:"varint,2,opt,name=fail_code,json=failCode,proto3" json:"fail_code,omitempty"`
-	FailMessage   string `protobuf:"bytes,3,opt,name=fail_message,json=failMessage,proto3" json:"fail_message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *EmitRequest) Reset() {
-	*x = EmitRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *EmitRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*EmitRequest) ProtoMessage() {}
-
-func (x *EmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[5]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use EmitRequest.ProtoReflect.Descriptor instead.
-func (*EmitRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{5}
-}
-
-func (x *EmitRequest) GetMessages() []*Everything {
-	if x != nil {
-		return x.Messages
-	}
-	return nil
-}
-
-func (x *EmitRequest) GetFailCode() int32 {
-	if x != nil {
-		return x.FailCode
-	}
-	return 0
-}
-
-func (x *EmitRequest) GetFailMessage() string {
-	if x != nil {
-		return x.FailMessage
-	}
-	return ""
-}
-
-// WatchRequest opens (or resumes) a counter.
-type WatchRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Counter name, "counters/{id}".
-	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Resume after this seq; 0 starts at 1.
-	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
-	// Last seq to send before the stream ends; 0 means no end.
-	LastSeq int64 `protobuf:"varint,3,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
-	// Time between events; default 100ms.
-	Interval *durationpb.Duration `protobuf:"bytes,4,opt,name=interval,proto3" json:"interval,omitempty"`
-	// Level reported in each event.
-	Level         Level `protobuf:"varint,5,opt,name=level,proto3,enum=kitchensink.v1.Level" json:"level,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *WatchRequest) Reset() {
-	*x = WatchRequest{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *WatchRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*WatchRequest) ProtoMessage() {}
-
-func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
-func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{6}
-}
-
-func (x *WatchRequest) GetName() string {
-	if x != nil {
-		return x.Name
-	}
-	return ""
-}
-
-func (x *WatchRequest) GetAfterSeq() int64 {
-	if x != nil {
-		return x.AfterSeq
-	}
-	return 0
-}
-
-func (x *WatchRequest) GetLastSeq() int64 {
-	if x != nil {
-		return x.LastSeq
-	}
-	return 0
-}
-
-func (x *WatchRequest) GetInterval() *durationpb.Duration {
-	if x != nil {
-		return x.Interval
-	}
-	return nil
-}
-
-func (x *WatchRequest) GetLevel() Level {
-	if x != nil {
-		return x.Level
-	}
-	return Level_LEVEL_UNSPECIFIED
-}
-
-// Counted is one event of Watch.
-type Counted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
-	Level         Level                  `protobuf:"varint,3,opt,name=level,proto3,enum=kitchensink.v1.Level" json:"level,omitempty"`
-	Time          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Counted) Reset() {
-	*x = Counted{}
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Counted) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Counted) ProtoMessage() {}
-
-func (x *Counted) ProtoReflect() protoreflect.Message {
-	mi := &file_testdata_kitchensink_v1_service_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Counted.ProtoReflect.Descriptor instead.
-func (*Counted) Descriptor() ([]byte, []int) {
-	return file_testdata_kitchensink_v1_service_proto_rawDescGZIP(), []int{7}
-}
-
-func (x *Counted) GetName() string {
-	if x != nil {
-		return x.Name
-	}
-	return ""
-}
-
-func (x *Counted) GetSeq() int64 {
-	if x != nil {
-		return x.Seq
-	}
-	return 0
-}
-
-func (x *Counted) GetLevel() Level {
-	if x != nil {
-		return x.Level
-	}
-	return Level_LEVEL_UNSPECIFIED
-}
-
-func (x *Counted) GetTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.Time
-	}
-	return nil
-}
-
 var File_testdata_kitchensink_v1_service_proto protoreflect.FileDescriptor
 
 const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"\x87\x02\n" +
+	"%testdata/kitchensink/v1/service.proto\x12\x0ekitchensink.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16ssegw/v1/options.proto\x1a$testdata/kitchensink/v1/legacy.proto\x1a$testdata/kitchensink/v1/modern.proto\x1a#testdata/kitchensink/v1/types.proto\"|\n" +
+	"\rUpdateRequest\x12.\n" +
+	"\x04item\x18\x01 \x01(\v2\x1a.kitchensink.v1.EverythingR\x04item\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xf4\x03\n" +
+	"\vEmitRequest\x126\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1a.kitchensink.v1.EverythingR\bmessages\x12\x1b\n" +
+	"\tfail_code\x18\x02 \x01(\x05R\bfailCode\x12!\n" +
+	"\ffail_message\x18\x03 \x01(\tR\vfailMessage\x12X\n" +
+	"\x0fheader_metadata\x18\x04 \x03(\v2/.kitchensink.v1.EmitRequest.HeaderMetadataEntryR\x0eheaderMetadata\x12[\n" +
+	"\x10trailer_metadata\x18\x05 \x03(\v20.kitchensink.v1.EmitRequest.TrailerMetadataEntryR\x0ftrailerMetadata\x12/\n" +
+	"\x05delay\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x05delay\x1aA\n" +
+	"\x13HeaderMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aB\n" +
+	"\x14TrailerMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbe\x01\n" +
+	"\fWatchRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x19\n" +
+	"\blast_seq\x18\x03 \x01(\x03R\alastSeq\x125\n" +
+	"\binterval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12+\n" +
+	"\x05level\x18\x05 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\"\x8c\x01\n" +
+	"\aCounted\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12+\n" +
+	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x12.\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x87\x02\n" +
 	"\vFeedRequest\x121\n" +
 	"\x06events\x18\x01 \x03(\v2\x19.kitchensink.v1.FeedEventR\x06events\x126\n" +
 	"\tenvelopes\x18\x02 \x03(\v2\x18.kitchensink.v1.EnvelopeR\tenvelopes\x125\n" +
@@ -745,22 +856,7 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12+\n" +
 	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x123\n" +
 	"\apayload\x18\x04 \x01(\v2\x19.kitchensink.v1.FeedEventR\apayload\x12\x12\n" +
-	"\x04tags\x18\x05 \x03(\tR\x04tags\"\x85\x01\n" +
-	"\vEmitRequest\x126\n" +
-	"\bmessages\x18\x01 \x03(\v2\x1a.kitchensink.v1.EverythingR\bmessages\x12\x1b\n" +
-	"\tfail_code\x18\x02 \x01(\x05R\bfailCode\x12!\n" +
-	"\ffail_message\x18\x03 \x01(\tR\vfailMessage\"\xbe\x01\n" +
-	"\fWatchRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
-	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x19\n" +
-	"\blast_seq\x18\x03 \x01(\x03R\alastSeq\x125\n" +
-	"\binterval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12+\n" +
-	"\x05level\x18\x05 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\"\x8c\x01\n" +
-	"\aCounted\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12+\n" +
-	"\x05level\x18\x03 \x01(\x0e2\x15.kitchensink.v1.LevelR\x05level\x12.\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xd3\x0e\n" +
+	"\x04tags\x18\x05 \x03(\tR\x04tags2\xd5\x17\n" +
 	"\vKitchenSink\x12\xee\b\n" +
 	"\x04Echo\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xab\b\x82\xd3\xe4\x93\x02\xa4\bZ&\x12$/v1/everything/double/{double_value}Z$\x12\"/v1/everything/float/{float_value}Z$\x12\"/v1/everything/int32/{int32_value}Z$\x12\"/v1/everything/int64/{int64_value}Z&\x12$/v1/everything/uint32/{uint32_value}Z&\x12$/v1/everything/uint64/{uint64_value}Z&\x12$/v1/everything/sint32/{sint32_value}Z&\x12$/v1/everything/sint64/{sint64_value}Z(\x12&/v1/everything/fixed32/{fixed32_value}Z(\x12&/v1/everything/fixed64/{fixed64_value}Z*\x12(/v1/everything/sfixed32/{sfixed32_value}Z*\x12(/v1/everything/sfixed64/{sfixed64_value}Z\"\x12 /v1/everything/bool/{bool_value}Z&\x12$/v1/everything/string/{string_value}Z$\x12\"/v1/everything/bytes/{bytes_value}Z\x1e\x12\x1c/v1/everything/color/{color}Z<\x12:/v1/everything/optional/{optional_int32}/{optional_string}Z1\x12//v1/everything/inner/{inner.name}/{inner.color}Z\"\x12 /v1/everything/renamed/{renamed}Z&\x12$/v1/everything/timestamp/{timestamp}Z$\x12\"/v1/everything/duration/{duration}Z(\x12&/v1/everything/wrapper/{int64_wrapper}Z\"\x12 /v1/{string_value=things/*}/echoZ!\x12\x1f/v1/{string_value=tree/**}:deepZ\x18:\x01*\"\x13/v1/everything:echoZ,:\x05inner\"#/v1/everything/{string_value}:inner\x12\x0e/v1/everything0\x01\x12m\n" +
 	"\n" +
@@ -770,9 +866,21 @@ const file_testdata_kitchensink_v1_service_proto_rawDesc = "" +
 	"\x04Emit\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/emit0\x01\x12y\n" +
 	"\x05Watch\x12\x1c.kitchensink.v1.WatchRequest\x1a\x17.kitchensink.v1.Counted\"7ڣ\x19\x10\x12\x03seq\x1a\tafter_seq\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=counters/*}/watch0\x01\x127\n" +
 	"\x05Plain\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner0\x01\x12{\n" +
-	"\x04Feed\x12\x1b.kitchensink.v1.FeedRequest\x1a\x19.kitchensink.v1.FeedEvent\"9ڣ\x19\x16\x12\x03seq:\x0f\n" +
+	"\x04Feed\x12\x1b.kitchensink.v1.FeedRequest\x1a\x19.kitchensink.v1.FeedEvent\"9ڣ\x19\x16\x12\x03seqB\x0f\n" +
 	"\x05event\"\x06[DONE]\x82\xd3\xe4\x93\x02\x19Z\r:\x01*\"\b/v1/feed\x12\b/v1/feed0\x01\x12i\n" +
-	"\aWrapped\x12\x1b.kitchensink.v1.FeedRequest\x1a\x18.kitchensink.v1.Envelope\"%\x82\xd3\xe4\x93\x02\x1fZ\x10:\x01*\"\v/v1/wrapped\x12\v/v1/wrapped0\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
+	"\aWrapped\x12\x1b.kitchensink.v1.FeedRequest\x1a\x18.kitchensink.v1.Envelope\"%\x82\xd3\xe4\x93\x02\x1fZ\x10:\x01*\"\v/v1/wrapped\x12\v/v1/wrapped0\x01\x12s\n" +
+	"\x03Get\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"4\x82\xd3\xe4\x93\x02.Z\x12\x12\x10/v1/items:lookup\x12\x18/v1/items/{string_value}\x12V\n" +
+	"\x06Create\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/items\x12\x9e\x01\n" +
+	"\x06Update\x12\x1d.kitchensink.v1.UpdateRequest\x1a\x1d.kitchensink.v1.UpdateRequest\"V\x82\xd3\xe4\x93\x02P:\x04itemZ':\x04item2\x1f/v1/{item.string_value=items/*}\x1a\x1f/v1/{item.string_value=items/*}\x12^\n" +
+	"\x06Delete\x12\x1a.kitchensink.v1.Everything\x1a\x16.google.protobuf.Empty\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/items/{string_value}\x12w\n" +
+	"\x06Search\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"5\x82\xd3\xe4\x93\x02/:\x01*Z\x15:\x01*\"\x10/v1/items:searchB\x13\n" +
+	"\x06SEARCH\x12\t/v1/items\x12\xa8\x02\n" +
+	"\x04Pick\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\"\xe7\x01\x82\xd3\xe4\x93\x02\xe0\x01Z1b\x0erepeated_color\x12\x1f/v1/items/{string_value}/colorsZ-b\vint64_value\x12\x1e/v1/items/{string_value}/countZ*b\ttimestamp\x12\x1d/v1/items/{string_value}/timeZ):\x01*b\x0erepeated_color\"\x14/v1/items:pickColorsb\x05inner\x12\x1e/v1/items/{string_value}/inner\x12?\n" +
+	"\x05Touch\x12\x1a.kitchensink.v1.Everything\x1a\x1a.kitchensink.v1.Everything\x12X\n" +
+	"\x06Answer\x12\x1b.kitchensink.v1.EmitRequest\x1a\x1a.kitchensink.v1.Everything\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/answer\x128\n" +
+	"\x04Chat\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner(\x010\x01\x129\n" +
+	"\aCollect\x12\x15.kitchensink.v1.Inner\x1a\x15.kitchensink.v1.Inner(\x01BBZ@github.com/ssegw/ssegw/gen/testdata/kitchensink/v1;kitchensinkv1b\x06proto3"
 
 var (
 	file_testdata_kitchensink_v1_service_proto_rawDescOnce sync.Once
@@ -786,63 +894,93 @@ func file_testdata_kitchensink_v1_service_proto_rawDescGZIP() []byte {
 	return file_testdata_kitchensink_v1_service_proto_rawDescData
 }
 
-var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_testdata_kitchensink_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_testdata_kitchensink_v1_service_proto_goTypes = []any{
-	(*FeedRequest)(nil),           // 0: kitchensink.v1.FeedRequest
-	(*FeedEvent)(nil),             // 1: kitchensink.v1.FeedEvent
-	(*Created)(nil),               // 2: kitchensink.v1.Created
-	(*Deleted)(nil),               // 3: kitchensink.v1.Deleted
-	(*Envelope)(nil),              // 4: kitchensink.v1.Envelope
-	(*EmitRequest)(nil),           // 5: kitchensink.v1.EmitRequest
-	(*WatchRequest)(nil),          // 6: kitchensink.v1.WatchRequest
-	(*Counted)(nil),               // 7: kitchensink.v1.Counted
-	(*durationpb.Duration)(nil),   // 8: google.protobuf.Duration
-	(Color)(0),                    // 9: kitchensink.v1.Color
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*UpdateRequest)(nil),         // 0: kitchensink.v1.UpdateRequest
+	(*EmitRequest)(nil),           // 1: kitchensink.v1.EmitRequest
+	(*WatchRequest)(nil),          // 2: kitchensink.v1.WatchRequest
+	(*Counted)(nil),               // 3: kitchensink.v1.Counted
+	(*FeedRequest)(nil),           // 4: kitchensink.v1.FeedRequest
+	(*FeedEvent)(nil),             // 5: kitchensink.v1.FeedEvent
+	(*Created)(nil),               // 6: kitchensink.v1.Created
+	(*Deleted)(nil),               // 7: kitchensink.v1.Deleted
+	(*Envelope)(nil),              // 8: kitchensink.v1.Envelope
+	nil,                           // 9: kitchensink.v1.EmitRequest.HeaderMetadataEntry
+	nil,                           // 10: kitchensink.v1.EmitRequest.TrailerMetadataEntry
 	(*Everything)(nil),            // 11: kitchensink.v1.Everything
-	(Level)(0),                    // 12: kitchensink.v1.Level
-	(*Legacy)(nil),                // 13: kitchensink.v1.Legacy
-	(*Modern)(nil),                // 14: kitchensink.v1.Modern
-	(*Inner)(nil),                 // 15: kitchensink.v1.Inner
+	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(Level)(0),                    // 14: kitchensink.v1.Level
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Color)(0),                    // 16: kitchensink.v1.Color
+	(*Legacy)(nil),                // 17: kitchensink.v1.Legacy
+	(*Modern)(nil),                // 18: kitchensink.v1.Modern
+	(*Inner)(nil),                 // 19: kitchensink.v1.Inner
+	(*emptypb.Empty)(nil),         // 20: google.protobuf.Empty
 }
 var file_testdata_kitchensink_v1_service_proto_depIdxs = []int32{
-	1,  // 0: kitchensink.v1.FeedRequest.events:type_name -> kitchensink.v1.FeedEvent
-	4,  // 1: kitchensink.v1.FeedRequest.envelopes:type_name -> kitchensink.v1.Envelope
-	8,  // 2: kitchensink.v1.FeedRequest.interval:type_name -> google.protobuf.Duration
-	2,  // 3: kitchensink.v1.FeedEvent.created:type_name -> kitchensink.v1.Created
-	3,  // 4: kitchensink.v1.FeedEvent.deleted:type_name -> kitchensink.v1.Deleted
-	9,  // 5: kitchensink.v1.FeedEvent.color:type_name -> kitchensink.v1.Color
-	10, // 6: kitchensink.v1.FeedEvent.at:type_name -> google.protobuf.Timestamp
-	11, // 7: kitchensink.v1.FeedEvent.everything:type_name -> kitchensink.v1.Everything
-	9,  // 8: kitchensink.v1.Created.color:type_name -> kitchensink.v1.Color
-	12, // 9: kitchensink.v1.Envelope.level:type_name -> kitchensink.v1.Level
-	1,  // 10: kitchensink.v1.Envelope.payload:type_name -> kitchensink.v1.FeedEvent
-	11, // 11: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
-	8,  // 12: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
-	12, // 13: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
-	12, // 14: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
-	10, // 15: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
-	11, // 16: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
-	13, // 17: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
-	14, // 18: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
-	5,  // 19: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
-	6,  // 20: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
-	15, // 21: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
-	0,  // 22: kitchensink.v1.KitchenSink.Feed:input_type -> kitchensink.v1.FeedRequest
-	0,  // 23: kitchensink.v1.KitchenSink.Wrapped:input_type -> kitchensink.v1.FeedRequest
-	11, // 24: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
-	13, // 25: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
-	14, // 26: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
-	11, // 27: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
-	7,  // 28: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
-	15, // 29: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
-	1,  // 30: kitchensink.v1.KitchenSink.Feed:output_type -> kitchensink.v1.FeedEvent
-	4,  // 31: kitchensink.v1.KitchenSink.Wrapped:output_type -> kitchensink.v1.Envelope
-	24, // [24:32] is the sub-list for method output_type
-	16, // [16:24] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	11, // 0: kitchensink.v1.UpdateRequest.item:type_name -> kitchensink.v1.Everything
+	12, // 1: kitchensink.v1.UpdateRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11, // 2: kitchensink.v1.EmitRequest.messages:type_name -> kitchensink.v1.Everything
+	9,  // 3: kitchensink.v1.EmitRequest.header_metadata:type_name -> kitchensink.v1.EmitRequest.HeaderMetadataEntry
+	10, // 4: kitchensink.v1.EmitRequest.trailer_metadata:type_name -> kitchensink.v1.EmitRequest.TrailerMetadataEntry
+	13, // 5: kitchensink.v1.EmitRequest.delay:type_name -> google.protobuf.Duration
+	13, // 6: kitchensink.v1.WatchRequest.interval:type_name -> google.protobuf.Duration
+	14, // 7: kitchensink.v1.WatchRequest.level:type_name -> kitchensink.v1.Level
+	14, // 8: kitchensink.v1.Counted.level:type_name -> kitchensink.v1.Level
+	15, // 9: kitchensink.v1.Counted.time:type_name -> google.protobuf.Timestamp
+	5,  // 10: kitchensink.v1.FeedRequest.events:type_name -> kitchensink.v1.FeedEvent
+	8,  // 11: kitchensink.v1.FeedRequest.envelopes:type_name -> kitchensink.v1.Envelope
+	13, // 12: kitchensink.v1.FeedRequest.interval:type_name -> google.protobuf.Duration
+	6,  // 13: kitchensink.v1.FeedEvent.created:type_name -> kitchensink.v1.Created
+	7,  // 14: kitchensink.v1.FeedEvent.deleted:type_name -> kitchensink.v1.Deleted
+	16, // 15: kitchensink.v1.FeedEvent.color:type_name -> kitchensink.v1.Color
+	15, // 16: kitchensink.v1.FeedEvent.at:type_name -> google.protobuf.Timestamp
+	11, // 17: kitchensink.v1.FeedEvent.everything:type_name -> kitchensink.v1.Everything
+	16, // 18: kitchensink.v1.Created.color:type_name -> kitchensink.v1.Color
+	14, // 19: kitchensink.v1.Envelope.level:type_name -> kitchensink.v1.Level
+	5,  // 20: kitchensink.v1.Envelope.payload:type_name -> kitchensink.v1.FeedEvent
+	11, // 21: kitchensink.v1.KitchenSink.Echo:input_type -> kitchensink.v1.Everything
+	17, // 22: kitchensink.v1.KitchenSink.EchoLegacy:input_type -> kitchensink.v1.Legacy
+	18, // 23: kitchensink.v1.KitchenSink.EchoModern:input_type -> kitchensink.v1.Modern
+	1,  // 24: kitchensink.v1.KitchenSink.Emit:input_type -> kitchensink.v1.EmitRequest
+	2,  // 25: kitchensink.v1.KitchenSink.Watch:input_type -> kitchensink.v1.WatchRequest
+	19, // 26: kitchensink.v1.KitchenSink.Plain:input_type -> kitchensink.v1.Inner
+	4,  // 27: kitchensink.v1.KitchenSink.Feed:input_type -> kitchensink.v1.FeedRequest
+	4,  // 28: kitchensink.v1.KitchenSink.Wrapped:input_type -> kitchensink.v1.FeedRequest
+	11, // 29: kitchensink.v1.KitchenSink.Get:input_type -> kitchensink.v1.Everything
+	11, // 30: kitchensink.v1.KitchenSink.Create:input_type -> kitchensink.v1.Everything
+	0,  // 31: kitchensink.v1.KitchenSink.Update:input_type -> kitchensink.v1.UpdateRequest
+	11, // 32: kitchensink.v1.KitchenSink.Delete:input_type -> kitchensink.v1.Everything
+	11, // 33: kitchensink.v1.KitchenSink.Search:input_type -> kitchensink.v1.Everything
+	11, // 34: kitchensink.v1.KitchenSink.Pick:input_type -> kitchensink.v1.Everything
+	11, // 35: kitchensink.v1.KitchenSink.Touch:input_type -> kitchensink.v1.Everything
+	1,  // 36: kitchensink.v1.KitchenSink.Answer:input_type -> kitchensink.v1.EmitRequest
+	19, // 37: kitchensink.v1.KitchenSink.Chat:input_type -> kitchensink.v1.Inner
+	19, // 38: kitchensink.v1.KitchenSink.Collect:input_type -> kitchensink.v1.Inner
+	11, // 39: kitchensink.v1.KitchenSink.Echo:output_type -> kitchensink.v1.Everything
+	17, // 40: kitchensink.v1.KitchenSink.EchoLegacy:output_type -> kitchensink.v1.Legacy
+	18, // 41: kitchensink.v1.KitchenSink.EchoModern:output_type -> kitchensink.v1.Modern
+	11, // 42: kitchensink.v1.KitchenSink.Emit:output_type -> kitchensink.v1.Everything
+	3,  // 43: kitchensink.v1.KitchenSink.Watch:output_type -> kitchensink.v1.Counted
+	19, // 44: kitchensink.v1.KitchenSink.Plain:output_type -> kitchensink.v1.Inner
+	5,  // 45: kitchensink.v1.KitchenSink.Feed:output_type -> kitchensink.v1.FeedEvent
+	8,  // 46: kitchensink.v1.KitchenSink.Wrapped:output_type -> kitchensink.v1.Envelope
+	11, // 47: kitchensink.v1.KitchenSink.Get:output_type -> kitchensink.v1.Everything
+	11, // 48: kitchensink.v1.KitchenSink.Create:output_type -> kitchensink.v1.Everything
+	0,  // 49: kitchensink.v1.KitchenSink.Update:output_type -> kitchensink.v1.UpdateRequest
+	20, // 50: kitchensink.v1.KitchenSink.Delete:output_type -> google.protobuf.Empty
+	11, // 51: kitchensink.v1.KitchenSink.Search:output_type -> kitchensink.v1.Everything
+	11, // 52: kitchensink.v1.KitchenSink.Pick:output_type -> kitchensink.v1.Everything
+	11, // 53: kitchensink.v1.KitchenSink.Touch:output_type -> kitchensink.v1.Everything
+	11, // 54: kitchensink.v1.KitchenSink.Answer:output_type -> kitchensink.v1.Everything
+	19, // 55: kitchensink.v1.KitchenSink.Chat:output_type -> kitchensink.v1.Inner
+	19, // 56: kitchensink.v1.KitchenSink.Collect:output_type -> kitchensink.v1.Inner
+	39, // [39:57] is the sub-list for method output_type
+	21, // [21:39] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_testdata_kitchensink_v1_service_proto_init() }
@@ -853,7 +991,7 @@ func file_testdata_kitchensink_v1_service_proto_init() {
 	file_testdata_kitchensink_v1_legacy_proto_init()
 	file_testdata_kitchensink_v1_modern_proto_init()
 	file_testdata_kitchensink_v1_types_proto_init()
-	file_testdata_kitchensink_v1_service_proto_msgTypes[1].OneofWrappers = []any{
+	file_testdata_kitchensink_v1_service_proto_msgTypes[5].OneofWrappers = []any{
 		(*FeedEvent_Created)(nil),
 		(*FeedEvent_Deleted)(nil),
 		(*FeedEvent_Note)(nil),
@@ -869,7 +1007,7 @@ func file_testdata_kitchensink_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_testdata_kitchensink_v1_service_proto_rawDesc), len(file_testdata_kitchensink_v1_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,6 +11,7 @@ import (
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -27,6 +28,16 @@ const (
 	KitchenSink_Plain_FullMethodName      = "/kitchensink.v1.KitchenSink/Plain"
 	KitchenSink_Feed_FullMethodName       = "/kitchensink.v1.KitchenSink/Feed"
 	KitchenSink_Wrapped_FullMethodName    = "/kitchensink.v1.KitchenSink/Wrapped"
+	KitchenSink_Get_FullMethodName        = "/kitchensink.v1.KitchenSink/Get"
+	KitchenSink_Create_FullMethodName     = "/kitchensink.v1.KitchenSink/Create"
+	KitchenSink_Update_FullMethodName     = "/kitchensink.v1.KitchenSink/Update"
+	KitchenSink_Delete_FullMethodName     = "/kitchensink.v1.KitchenSink/Delete"
+	KitchenSink_Search_FullMethodName     = "/kitchensink.v1.KitchenSink/Search"
+	KitchenSink_Pick_FullMethodName       = "/kitchensink.v1.KitchenSink/Pick"
+	KitchenSink_Touch_FullMethodName      = "/kitchensink.v1.KitchenSink/Touch"
+	KitchenSink_Answer_FullMethodName     = "/kitchensink.v1.KitchenSink/Answer"
+	KitchenSink_Chat_FullMethodName       = "/kitchensink.v1.KitchenSink/Chat"
+	KitchenSink_Collect_FullMethodName    = "/kitchensink.v1.KitchenSink/Collect"
 )
 
 // KitchenSinkClient is the client API for KitchenSink service.
@@ -36,7 +47,9 @@ const (
 // KitchenSink is the test backend's service. Each Echo method streams the
 // request it received back as its one message, so that a test sees what
 // the backend was sent; Emit sends messages chosen by the caller; Watch is
-// a resumable stream.
+// a resumable stream. The unary methods answer with the request they
+// received (Delete with an empty message, Answer with a chosen message or
+// failure), one for each way a google.api.http rule binds a unary method.
 type KitchenSinkClient interface {
 	// Echo sends the request back. Every scalar kind can be given in the
 	// path, through one binding per kind.
@@ -61,6 +74,35 @@ type KitchenSinkClient interface {
 	// no stream option: its events are shaped by the gateway's
 	// configuration, named by kind or level, with payload as their data.
 	Wrapped(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Envelope], error)
+	// Get answers with the request: a GET with a path variable and query
+	// parameters, and another binding with the query alone.
+	Get(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
+	// Create answers with the request: a POST whose body is the request.
+	Create(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
+	// Update answers with the request: a PUT, and a PATCH, whose body is one
+	// field of the request, with a field mask beside it.
+	Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateRequest, error)
+	// Delete answers with an empty message.
+	Delete(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Search answers with the request: a custom HTTP method, and a POST to
+	// a path with a custom verb.
+	Search(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
+	// Pick answers with the request, of which each binding's response body
+	// is one field: a message, a repeated enum (also from a POST whose body
+	// is the request), a 64-bit integer and a well-known type.
+	Pick(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
+	// Touch answers with the request. It has no HTTP rule: it is served at
+	// the default route, POST /kitchensink.v1.KitchenSink/Touch.
+	Touch(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error)
+	// Answer answers with the request's first message (or an empty one), or
+	// fails with the request's code and message when the code is not zero,
+	// after sending the request's header and trailer metadata and waiting
+	// for its delay.
+	Answer(ctx context.Context, in *EmitRequest, opts ...grpc.CallOption) (*Everything, error)
+	// Chat is a bidirectional stream, which the gateway does not serve.
+	Chat(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Inner, Inner], error)
+	// Collect is a client-streaming method, which the gateway does not serve.
+	Collect(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Inner, Inner], error)
 }
 
 type kitchenSinkClient struct {
@@ -223,6 +265,112 @@ func (c *kitchenSinkClient) Wrapped(ctx context.Context, in *FeedRequest, opts .
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type KitchenSink_WrappedClient = grpc.ServerStreamingClient[Envelope]
 
+func (c *kitchenSinkClient) Get(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Get_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Create(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Create_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateRequest, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRequest)
+	err := c.cc.Invoke(ctx, KitchenSink_Update_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Delete(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, KitchenSink_Delete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Search(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Search_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Pick(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Pick_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Touch(ctx context.Context, in *Everything, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Touch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Answer(ctx context.Context, in *EmitRequest, opts ...grpc.CallOption) (*Everything, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Everything)
+	err := c.cc.Invoke(ctx, KitchenSink_Answer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kitchenSinkClient) Chat(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Inner, Inner], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &KitchenSink_ServiceDesc.Streams[8], KitchenSink_Chat_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Inner, Inner]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_ChatClient = grpc.BidiStreamingClient[Inner, Inner]
+
+func (c *kitchenSinkClient) Collect(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Inner, Inner], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &KitchenSink_ServiceDesc.Streams[9], KitchenSink_Collect_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Inner, Inner]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_CollectClient = grpc.ClientStreamingClient[Inner, Inner]
+
 // KitchenSinkServer is the server API for KitchenSink service.
 // All implementations must embed UnimplementedKitchenSinkServer
 // for forward compatibility.
@@ -230,7 +378,9 @@ type KitchenSink_WrappedClient = grpc.ServerStreamingClient[Envelope]
 // KitchenSink is the test backend's service. Each Echo method streams the
 // request it received back as its one message, so that a test sees what
 // the backend was sent; Emit sends messages chosen by the caller; Watch is
-// a resumable stream.
+// a resumable stream. The unary methods answer with the request they
+// received (Delete with an empty message, Answer with a chosen message or
+// failure), one for each way a google.api.http rule binds a unary method.
 type KitchenSinkServer interface {
 	// Echo sends the request back. Every scalar kind can be given in the
 	// path, through one binding per kind.
@@ -255,6 +405,35 @@ type KitchenSinkServer interface {
 	// no stream option: its events are shaped by the gateway's
 	// configuration, named by kind or level, with payload as their data.
 	Wrapped(*FeedRequest, grpc.ServerStreamingServer[Envelope]) error
+	// Get answers with the request: a GET with a path variable and query
+	// parameters, and another binding with the query alone.
+	Get(context.Context, *Everything) (*Everything, error)
+	// Create answers with the request: a POST whose body is the request.
+	Create(context.Context, *Everything) (*Everything, error)
+	// Update answers with the request: a PUT, and a PATCH, whose body is one
+	// field of the request, with a field mask beside it.
+	Update(context.Context, *UpdateRequest) (*UpdateRequest, error)
+	// Delete answers with an empty message.
+	Delete(context.Context, *Everything) (*emptypb.Empty, error)
+	// Search answers with the request: a custom HTTP method, and a POST to
+	// a path with a custom verb.
+	Search(context.Context, *Everything) (*Everything, error)
+	// Pick answers with the request, of which each binding's response body
+	// is one field: a message, a repeated enum (also from a POST whose body
+	// is the request), a 64-bit integer and a well-known type.
+	Pick(context.Context, *Everything) (*Everything, error)
+	// Touch answers with the request. It has no HTTP rule: it is served at
+	// the default route, POST /kitchensink.v1.KitchenSink/Touch.
+	Touch(context.Context, *Everything) (*Everything, error)
+	// Answer answers with the request's first message (or an empty one), or
+	// fails with the request's code and message when the code is not zero,
+	// after sending the request's header and trailer metadata and waiting
+	// for its delay.
+	Answer(context.Context, *EmitRequest) (*Everything, error)
+	// Chat is a bidirectional stream, which the gateway does not serve.
+	Chat(grpc.BidiStreamingServer[Inner, Inner]) error
+	// Collect is a client-streaming method, which the gateway does not serve.
+	Collect(grpc.ClientStreamingServer[Inner, Inner]) error
 	mustEmbedUnimplementedKitchenSinkServer()
 }
 
@@ -288,6 +467,36 @@ func (UnimplementedKitchenSinkServer) Feed(*FeedRequest, grpc.ServerStreamingSer
 }
 func (UnimplementedKitchenSinkServer) Wrapped(*FeedRequest, grpc.ServerStreamingServer[Envelope]) error {
 	return status.Error(codes.Unimplemented, "method Wrapped not implemented")
+}
+func (UnimplementedKitchenSinkServer) Get(context.Context, *Everything) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Get not implemented")
+}
+func (UnimplementedKitchenSinkServer) Create(context.Context, *Everything) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Create not implemented")
+}
+func (UnimplementedKitchenSinkServer) Update(context.Context, *UpdateRequest) (*UpdateRequest, error) {
+	return nil, status.Error(codes.Unimplemented, "method Update not implemented")
+}
+func (UnimplementedKitchenSinkServer) Delete(context.Context, *Everything) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedKitchenSinkServer) Search(context.Context, *Everything) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Search not implemented")
+}
+func (UnimplementedKitchenSinkServer) Pick(context.Context, *Everything) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Pick not implemented")
+}
+func (UnimplementedKitchenSinkServer) Touch(context.Context, *Everything) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Touch not implemented")
+}
+func (UnimplementedKitchenSinkServer) Answer(context.Context, *EmitRequest) (*Everything, error) {
+	return nil, status.Error(codes.Unimplemented, "method Answer not implemented")
+}
+func (UnimplementedKitchenSinkServer) Chat(grpc.BidiStreamingServer[Inner, Inner]) error {
+	return status.Error(codes.Unimplemented, "method Chat not implemented")
+}
+func (UnimplementedKitchenSinkServer) Collect(grpc.ClientStreamingServer[Inner, Inner]) error {
+	return status.Error(codes.Unimplemented, "method Collect not implemented")
 }
 func (UnimplementedKitchenSinkServer) mustEmbedUnimplementedKitchenSinkServer() {}
 func (UnimplementedKitchenSinkServer) testEmbeddedByValue()                     {}
@@ -398,13 +607,204 @@ func _KitchenSink_Wrapped_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type KitchenSink_WrappedServer = grpc.ServerStreamingServer[Envelope]
 
+func _KitchenSink_Get_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Get(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Get_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Get(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Create_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Create(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Create_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Create(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Update_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Update(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Update_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Update(ctx, req.(*UpdateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Delete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Delete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Delete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Delete(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Search_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Search(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Search_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Search(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Pick_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Pick(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Pick_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Pick(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Touch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Everything)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Touch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Touch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Touch(ctx, req.(*Everything))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Answer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EmitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KitchenSinkServer).Answer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KitchenSink_Answer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KitchenSinkServer).Answer(ctx, req.(*EmitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KitchenSink_Chat_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(KitchenSinkServer).Chat(&grpc.GenericServerStream[Inner, Inner]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_ChatServer = grpc.BidiStreamingServer[Inner, Inner]
+
+func _KitchenSink_Collect_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(KitchenSinkServer).Collect(&grpc.GenericServerStream[Inner, Inner]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KitchenSink_CollectServer = grpc.ClientStreamingServer[Inner, Inner]
+
 // KitchenSink_ServiceDesc is the grpc.ServiceDesc for KitchenSink service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var KitchenSink_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "kitchensink.v1.KitchenSink",
 	HandlerType: (*KitchenSinkServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Get",
+			Handler:    _KitchenSink_Get_Handler,
+		},
+		{
+			MethodName: "Create",
+			Handler:    _KitchenSink_Create_Handler,
+		},
+		{
+			MethodName: "Update",
+			Handler:    _KitchenSink_Update_Handler,
+		},
+		{
+			MethodName: "Delete",
+			Handler:    _KitchenSink_Delete_Handler,
+		},
+		{
+			MethodName: "Search",
+			Handler:    _KitchenSink_Search_Handler,
+		},
+		{
+			MethodName: "Pick",
+			Handler:    _KitchenSink_Pick_Handler,
+		},
+		{
+			MethodName: "Touch",
+			Handler:    _KitchenSink_Touch_Handler,
+		},
+		{
+			MethodName: "Answer",
+			Handler:    _KitchenSink_Answer_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Echo",
@@ -445,6 +845,17 @@ var KitchenSink_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Wrapped",
 			Handler:       _KitchenSink_Wrapped_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Chat",
+			Handler:       _KitchenSink_Chat_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Collect",
+			Handler:       _KitchenSink_Collect_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "testdata/kitchensink/v1/service.proto",
