@@ -79,8 +79,9 @@ func (t *streamTracker) count() int {
 // and the unary calls in flight, have ended or ctx is done. Each stream gets a short "retry:" (see
 // WithDrainRetry) and ends without an "end" event, so that its client
 // reconnects, with its Last-Event-ID, to another replica or to this one once
-// it is back; the backend call is cancelled. Unary calls in flight are
-// answered. From the moment Drain is called, new requests, and those
+// it is back; the backend call is cancelled. Shared backend calls are
+// cancelled too, lingering ones included, once their subscribers have gone
+// (or ctx is done). Unary calls in flight are answered. From the moment Drain is called, new requests, and those
 // whose bodies are still being read, are answered 503 Service
 // Unavailable with Retry-After: Drain does not wait for them. A drained
 // Gateway does not serve streams again.
@@ -90,6 +91,10 @@ func (t *streamTracker) count() int {
 func (g *Gateway) Drain(ctx context.Context) error {
 	idle := g.ops.tracker.startDrain()
 	g.ops.drain()
+	if g.hub != nil {
+		// Streams end on their own; then no shared call may linger.
+		defer g.hub.Close()
+	}
 	select {
 	case <-idle:
 		return nil

@@ -17,8 +17,9 @@ func httpRuleOf(md protoreflect.MethodDescriptor) *annotations.HttpRule {
 }
 
 // streamOptionsOf returns the method's ssegw.v1.stream option with the
-// fields of override (which may be nil) laid over it. The result is never
-// nil.
+// fields of override (which may be nil) laid over it; override's share,
+// when set, replaces the proto's as a whole (see WithSharing). The result
+// is never nil.
 func streamOptionsOf(md protoreflect.MethodDescriptor, override *ssegwv1.StreamOptions) *ssegwv1.StreamOptions {
 	opts := &ssegwv1.StreamOptions{}
 	if fromProto, ok := methodExtension(md, ssegwv1.E_Stream).(*ssegwv1.StreamOptions); ok && fromProto != nil {
@@ -26,6 +27,9 @@ func streamOptionsOf(md protoreflect.MethodDescriptor, override *ssegwv1.StreamO
 	}
 	if override != nil {
 		proto.Merge(opts, override)
+		if override.Share != nil {
+			opts.Share = proto.CloneOf(override.Share)
+		}
 	}
 	return opts
 }

@@ -85,8 +85,8 @@ func WithServices(names ...string) Option {
 // full name ("pkg.Service.Method"), for backends whose protos cannot carry
 // the ssegw.v1.stream option: its event name, id and resume fields,
 // heartbeat, sharing and the shape of its events. Fields set here replace
-// those of the proto option (those of shape one by one); unset fields keep
-// them.
+// those of the proto option (those of shape one by one, share as a whole,
+// as WithSharing does); unset fields keep them.
 func WithMethodOptions(method string, opts *ssegwv1.StreamOptions) Option {
 	return func(c *config) {
 		c.methodOptions[protoreflect.FullName(method)] = proto.CloneOf(opts)

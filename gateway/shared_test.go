@@ -481,3 +481,32 @@ func TestSharedStreamLeavesNoGoroutine(t *testing.T) {
 	goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"))
 }
+
+// TestDrainCancelsLingeringSharedCalls checks that a drained gateway keeps
+// no shared backend call alive for its linger.
+func TestDrainCancelsLingeringSharedCalls(t *testing.T) {
+	conn, rec := startBackend(t)
+	gw := newGateway(t, conn, shareSequence(&ssegwv1.Sharing{Linger: durationpb.New(time.Hour)}))
+	base := serveHTTP(t, gw)
+	s := open(t, "GET", base+"/v1/streams/drain/events?interval=0.005s", nil, "")
+	s.seqs(t, 2)
+	call := rec.callsOf(sequenceRPC)[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := gw.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitEnded(t, call)
+}
+
+// TestSharingOfAUnaryMethodIsRefused checks that sharing asked for a
+// method that has no stream to share is an error, not ignored.
+func TestSharingOfAUnaryMethodIsRefused(t *testing.T) {
+	conn, _ := startBackend(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := gateway.New(ctx, conn, gateway.WithSharing("examples.demo.v1.DemoService.PlaceOrder", nil))
+	if err == nil || !strings.Contains(err.Error(), "not a served server-streaming method") {
+		t.Fatalf("New: %v, want an error that names the method as not a server-streaming one", err)
+	}
+}

@@ -32,9 +32,11 @@ type sharing struct {
 
 // WithSharing makes requests for the same stream of one method, named by
 // its full name ("pkg.Service.Method"), share one backend call, as the
-// share field of the ssegw.v1.stream option does; the fields of s replace
-// those of the proto's. See ssegwv1.Sharing for what each means; an empty
-// Sharing shares with the defaults.
+// share field of the ssegw.v1.stream option does. s replaces the proto's
+// share option as a whole: a field s leaves unset takes its default, not
+// the proto's value, so that an override can set any field back to its
+// zero (public: false, no linger). See ssegwv1.Sharing for what each
+// means; an empty Sharing shares with the defaults.
 func WithSharing(method string, s *ssegwv1.Sharing) Option {
 	return func(c *config) {
 		if s == nil {
@@ -45,14 +47,12 @@ func WithSharing(method string, s *ssegwv1.Sharing) Option {
 }
 
 // streamOptions returns the stream options of md: its proto option, with
-// those given with WithMethodOptions and WithSharing laid over it.
+// those given with WithMethodOptions laid over it, and its share option
+// replaced by the one given with WithSharing.
 func (c *config) streamOptions(md protoreflect.MethodDescriptor) *ssegwv1.StreamOptions {
 	opts := streamOptionsOf(md, c.methodOptions[md.FullName()])
 	if s, ok := c.sharing[md.FullName()]; ok {
-		if opts.Share == nil {
-			opts.Share = &ssegwv1.Sharing{}
-		}
-		proto.Merge(opts.Share, s)
+		opts.Share = proto.CloneOf(s)
 	}
 	return opts
 }
@@ -114,7 +114,7 @@ func setDuration(to *time.Duration, name string, d *durationpb.Duration) error {
 // when a method shares its streams.
 func (g *Gateway) setupSharing() error {
 	for name := range g.cfg.sharing {
-		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.method.desc.FullName() == name }) {
+		if !slices.ContainsFunc(g.routes, func(rt *route) bool { return !rt.Unary && rt.method.desc.FullName() == name }) {
 			return fmt.Errorf("gateway: sharing given for %s, which is not a served server-streaming method", name)
 		}
 	}
