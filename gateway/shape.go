@@ -45,6 +45,9 @@ type shape struct {
 	sentinel      bool
 	sentinelEvent string
 	sentinelData  []byte
+	// heartbeatEvent is the name of the stream's heartbeat events, which
+	// no other event may have.
+	heartbeatEvent string
 }
 
 // newShape checks the shaping of the method md, whose other options are
@@ -55,7 +58,7 @@ func newShape(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, hea
 	if sh == nil || (sh.GetEventOneof() == "" && sh.GetEventField() == "" && sh.GetDataField() == "" && sh.GetSentinel() == "" && sh.GetSentinelEvent() == "") {
 		return nil, nil
 	}
-	s := &shape{opts: sh}
+	s := &shape{opts: sh, heartbeatEvent: heartbeatEvent}
 	out := md.Output()
 	switch {
 	case sh.GetEventOneof() != "" && opts.GetEvent() != "":
@@ -148,6 +151,9 @@ func (s *shape) setSentinel(sh *ssegwv1.Shape, event string) error {
 	}
 	if name == EndEvent || name == ErrorEvent {
 		return fmt.Errorf("shape.sentinel_event %q is the name of the stream's terminal events", name)
+	}
+	if name != "" && name == s.heartbeatEvent {
+		return fmt.Errorf("shape.sentinel_event %q is the name of the stream's heartbeat events", name)
 	}
 	if json.Valid([]byte(data)) && s.messagesMayBeNamed(name, event) {
 		return fmt.Errorf("shape.sentinel %q is JSON, as the data of a message event named %q may be: a client could not tell them apart", data, name)
@@ -263,7 +269,7 @@ func (s *shape) appendFieldName(dst, wire []byte, mt protoreflect.MessageType) (
 		return dst, "", fmt.Errorf("the event name in %s is not valid UTF-8", fd.FullName())
 	}
 	name = transientString(text)
-	if err := checkEventName(name, ""); err != nil {
+	if err := checkEventName(name, s.heartbeatEvent); err != nil {
 		return dst, "", fmt.Errorf("%s: %w", fd.FullName(), err)
 	}
 	return buf, name, nil

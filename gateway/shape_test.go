@@ -146,9 +146,9 @@ func TestShapedByOptions(t *testing.T) {
 // error event after the events before it.
 func TestShapedNamesThatCannotBeSent(t *testing.T) {
 	_, conn := startKitchenSink(t)
-	base := serveH1H2(t, newGateway(t, conn, gateway.WithMethodOptions("kitchensink.v1.KitchenSink.Wrapped",
+	base := serveH1H2(t, newGateway(t, conn, gateway.WithHeartbeatEvent("beat"), gateway.WithMethodOptions("kitchensink.v1.KitchenSink.Wrapped",
 		&ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{EventField: "kind", DataField: "seq"}})))
-	for _, kind := range []string{`a\nb`, `a\rb`, `end`, `error`} {
+	for _, kind := range []string{`a\nb`, `a\rb`, `end`, `error`, `beat`} {
 		t.Run(kind, func(t *testing.T) {
 			evs := shapedEvents(t, clientFor(t, "h1"), "POST", base+"/v1/wrapped", `{"envelopes":[{"seq":"1","kind":"ok"},{"seq":"2","kind":"`+kind+`"},{"seq":"3"}]}`)
 			if len(evs) != 2 || evs[0].Event != "ok" || evs[1].Event != "error" ||
@@ -184,6 +184,7 @@ func TestShapingRefused(t *testing.T) {
 		{"a data field under a list", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{DataField: "tags.x"}}, nil, "shape.data_field: field kitchensink.v1.Envelope.tags is not a singular message"},
 		{"a data field in a well-known type", "Watch", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{DataField: "time.seconds"}}, nil, "shape.data_field: pbjson: google.protobuf.Timestamp is written whole in JSON"},
 		{"a sentinel event without data", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{SentinelEvent: "done"}}, nil, "shape.sentinel_event needs shape.sentinel"},
+		{"a sentinel named as heartbeats", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{Sentinel: "x", SentinelEvent: "beat"}}, []gateway.Option{gateway.WithHeartbeatEvent("beat")}, `shape.sentinel_event "beat" is the name of the stream's heartbeat events`},
 		{"a sentinel named error", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{Sentinel: "x", SentinelEvent: "error"}}, nil, `shape.sentinel_event "error" is the name of the stream's terminal events`},
 		{"a sentinel with a line break", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{Sentinel: "a\nb"}}, nil, "shape.sentinel \"a\\nb\" contains a line break"},
 		{"a JSON sentinel like a message", "Wrapped", &ssegwv1.StreamOptions{Shape: &ssegwv1.Shape{Sentinel: "{}"}}, nil, `shape.sentinel "{}" is JSON, as the data of a message event named "" may be`},
