@@ -23,9 +23,11 @@ import (
 // the first one without a response_body (whose answer is the whole
 // response), preferring one with body "*" when the request is larger than
 // WithMaxQueryRequestBytes. The request travels as protojson: as the body
-// of a binding with body "*", and otherwise in the "request" query
-// parameter, which the gateway applies first (the body of a binding with
-// a body field is then empty, which leaves the request alone).
+// of a binding with body "*"; for a binding whose body is a message field,
+// that field as the body and the rest in the "request" query parameter;
+// otherwise all of it in the "request" query parameter, which the gateway
+// applies first (the body of a binding with a body field is then empty,
+// which leaves the request alone).
 
 // unaryRoute is one binding of a unary method.
 type unaryRoute struct {
@@ -89,23 +91,11 @@ func planUnary(fullMethod string, md protoreflect.MethodDescriptor, req proto.Me
 		}
 		routes = []unaryRoute{{httpRoute: httpRoute{verb: http.MethodPost, path: fullMethod, body: "*"}}}
 	}
-	query := ""
-	if string(reqJSON) != "{}" {
-		query = "?" + url.QueryEscape(cfg.requestParam) + "=" + url.QueryEscape(string(reqJSON))
-	}
+	query := requestQuery(reqJSON, cfg)
 
 	// The candidates, best first: without a response_body before with
-	// one, and, for a large request, body "*" first.
-	rank := func(rt unaryRoute) int {
-		r := 0
-		if rt.responseBody != "" {
-			r += 2
-		}
-		if len(reqJSON) > cfg.maxQueryRequest && rt.body != "*" {
-			r++
-		}
-		return r
-	}
+	// one, and one whose query holds no more than WithMaxQueryRequestBytes
+	// of the request before one whose query holds more.
 	var best *unaryPlan
 	bestRank := 0
 	var firstErr error
@@ -124,20 +114,62 @@ func planUnary(fullMethod string, md protoreflect.MethodDescriptor, req proto.Me
 				continue
 			}
 		}
-		if best != nil && rank(rt) >= bestRank {
-			continue
-		}
 		plan := unaryPlan{requestPlan: requestPlan{method: rt.verb, target: path + query}, responseBody: fd}
+		queried := len(reqJSON) // the bytes of the request in the query
 		switch {
 		case rt.body == "*":
-			plan.target, plan.body = path, reqJSON
+			plan.target, plan.body, queried = path, reqJSON, 0
 		case rt.body != "":
 			plan.body = []byte{} // the body field travels in the request parameter
+			if body, rest, ok, err := splitBodyField(req, rt.body); err != nil {
+				return unaryPlan{}, internalError("sseclient: %s: encoding the request as JSON: %v", fullMethod, err)
+			} else if ok {
+				plan.target, plan.body, queried = path+requestQuery(rest, cfg), body, len(rest)
+			}
 		}
-		best, bestRank = &plan, rank(rt)
+		rank := 0
+		if rt.responseBody != "" {
+			rank += 2
+		}
+		if queried > cfg.maxQueryRequest {
+			rank++
+		}
+		if best == nil || rank < bestRank {
+			best, bestRank = &plan, rank
+		}
 	}
 	if best == nil {
 		return unaryPlan{}, status.Errorf(codes.InvalidArgument, "sseclient: %s: no route of the method fits the request: %v", fullMethod, firstErr)
 	}
 	return *best, nil
+}
+
+// requestQuery returns the query that carries the request reqJSON in the
+// request parameter, or "" for an empty request.
+func requestQuery(reqJSON []byte, cfg *config) string {
+	if string(reqJSON) == "{}" {
+		return ""
+	}
+	return "?" + url.QueryEscape(cfg.requestParam) + "=" + url.QueryEscape(string(reqJSON))
+}
+
+// splitBodyField returns, for a binding whose body is the field named
+// field, that field's message as protojson and the rest of req as
+// protojson. ok is false when the field is not a singular message, or is
+// not set: then the whole request travels in the query.
+func splitBodyField(req proto.Message, field string) (body, rest []byte, ok bool, err error) {
+	m := req.ProtoReflect()
+	fd := m.Descriptor().Fields().ByName(protoreflect.Name(field))
+	if fd == nil || fd.Message() == nil || fd.Cardinality() == protoreflect.Repeated || !m.Has(fd) {
+		return nil, nil, false, nil
+	}
+	if body, err = protojson.Marshal(m.Get(fd).Message().Interface()); err != nil {
+		return nil, nil, false, err
+	}
+	others := proto.Clone(req).ProtoReflect()
+	others.Clear(fd)
+	if rest, err = protojson.Marshal(others.Interface()); err != nil {
+		return nil, nil, false, err
+	}
+	return body, rest, true, nil
 }

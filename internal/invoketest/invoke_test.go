@@ -45,8 +45,9 @@ func newHTTPClient(t *testing.T) *http.Client {
 
 // seenRequest is a request as the gateway received it.
 type seenRequest struct {
-	Method, URL string
-	Header      http.Header
+	Method, URL   string
+	Header        http.Header
+	ContentLength int64
 }
 
 // recorder keeps the requests a handler received.
@@ -60,7 +61,7 @@ func newRecorder() *recorder { return &recorder{} }
 func (rec *recorder) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, seenRequest{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone()})
+		rec.reqs = append(rec.reqs, seenRequest{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone(), ContentLength: r.ContentLength})
 		rec.mu.Unlock()
 		next.ServeHTTP(w, r)
 	})
@@ -161,7 +162,7 @@ func TestInvokeEachBindingForm(t *testing.T) {
 		{"PUT without a mask keeps it empty", func() (proto.Message, error) {
 			return env.client.Update(ctx, &kitchensinkv1.UpdateRequest{Item: &kitchensinkv1.Everything{StringValue: "items/2", Int32Value: 7}})
 		}, &kitchensinkv1.UpdateRequest{Item: &kitchensinkv1.Everything{StringValue: "items/2", Int32Value: 7}}, nil,
-			"PUT", "/v1/items/2?request="},
+			"PUT", "/v1/items/2"},
 		{"DELETE", func() (proto.Message, error) {
 			return env.client.Delete(ctx, &kitchensinkv1.Everything{StringValue: "gone"})
 		},
@@ -197,6 +198,10 @@ func TestInvokeEachBindingForm(t *testing.T) {
 			last := seen[len(seen)-1]
 			if last.Method != tc.method || !strings.HasPrefix(last.URL, tc.url) || (!strings.Contains(tc.url, "?") && strings.Contains(last.URL, "?")) {
 				t.Errorf("request %s %s, want %s %s", last.Method, last.URL, tc.method, tc.url)
+			}
+			if tc.method == "PUT" && last.ContentLength <= 0 {
+				// The routes of Update take the field item as the body.
+				t.Errorf("request %s %s with no body, want the body field as the body", last.Method, last.URL)
 			}
 		})
 	}
