@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,13 +22,23 @@ const (
 
 // Config says what to measure and for how long.
 type Config struct {
-	// Scenarios to run, some of T1, T2, T3, T4.
+	// Scenarios to run, some of T1, T2, T3, T4, T5.
 	Scenarios []string `json:"scenarios"`
 	// SSEClient adds ssegw consumed with sseclient to T1, T2 and T4.
 	SSEClient bool `json:"sseclient"`
 
+	// MaxLoad is the highest 1-minute load average per CPU at which the
+	// run, and each scenario, starts; above it the run fails with
+	// ErrBusy, after waiting up to LoadSettle before each scenario for
+	// the load to come down. Force runs anyway, and says so in the
+	// report.
+	MaxLoad    float64       `json:"max_load_per_cpu"`
+	LoadSettle time.Duration `json:"load_settle_ns"`
+	Force      bool          `json:"force"`
+
 	// T1: message sizes in bytes; repetitions of each measurement (the
-	// median is reported); warm-up and measured time of each.
+	// median and the range are reported); warm-up and measured time of
+	// each.
 	Sizes      []int         `json:"sizes"`
 	Reps       int           `json:"reps"`
 	T1Warmup   time.Duration `json:"t1_warmup_ns"`
@@ -80,8 +91,10 @@ func DefaultConfig() Config {
 	return Config{
 		Scenarios:    []string{T1, T2, T3, T4, T5},
 		SSEClient:    true,
+		MaxLoad:      0.5,
+		LoadSettle:   2 * time.Minute,
 		Sizes:        []int{100, 4096},
-		Reps:         3,
+		Reps:         5,
 		T1Warmup:     500 * time.Millisecond,
 		T1Duration:   2 * time.Second,
 		T2Streams:    1000,
@@ -146,6 +159,8 @@ func (c *Config) validate() error {
 	switch {
 	case len(c.Scenarios) == 0:
 		return errors.New("no scenario to run")
+	case c.MaxLoad <= 0:
+		return errors.New("the highest load average per CPU must be above 0")
 	case c.has(T1) && (len(c.Sizes) == 0 || c.Reps < 1 || c.T1Duration <= 0):
 		return errors.New("T1 needs sizes, at least one repetition and a duration")
 	case c.has(T2) && (c.T2Streams < 1 || c.T2Rate <= 0 || c.T2Duration <= 0):
@@ -162,13 +177,18 @@ func (c *Config) validate() error {
 
 // bench is one run in progress.
 type bench struct {
-	cfg     Config
-	backend *child
-	ssegw   *child
-	grpcgw  *child
-	floor   *child    // only for T3
-	systems []*system // in table order
-	report  *Report
+	cfg           Config
+	backend       *child
+	ssegw         *child // descriptors from a descriptor set, as deployed
+	ssegwCompiled *child // the bench proto's Go types compiled in; only for T1
+	grpcgw        *child
+	floor         *child    // only for T3
+	systems       []*system // in table order
+	report        *Report
+	// readLoad reads the load average, every loadPoll while waiting for
+	// it to come down.
+	readLoad func() (LoadAvg, error)
+	loadPoll time.Duration
 }
 
 // Run starts the backend and the gateways, runs the scenarios of cfg, and
@@ -180,7 +200,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
-	b := &bench{cfg: cfg, report: &Report{Config: cfg, Machine: describeMachine(), Started: time.Now()}}
+	b := &bench{cfg: cfg, report: &Report{Config: cfg, Machine: describeMachine(), Started: time.Now()},
+		readLoad: readLoadAvg, loadPoll: loadPoll}
+	if _, err := b.readLoad(); err == nil {
+		b.report.Load.Limit = cfg.MaxLoad * float64(b.report.Machine.CPUs)
+	}
+	start, err := b.checkLoad(ctx, "before the run", 0)
+	if err != nil {
+		return nil, err
+	}
+	b.report.Load.Start = start
 	raiseOpenFileLimit(1 << 16)
 
 	var cleanups []func()
@@ -207,19 +236,34 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return a
 	}
 
+	dir, err := os.MkdirTemp("", "ssebench-")
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	descriptorSet, err := writeDescriptorSet(dir)
+	if err != nil {
+		return nil, err
+	}
+
 	b.progress("starting the backend and the gateways")
-	var err error
 	if b.backend, err = startChild(ctx, roleBackend, args(roleBackend)); err != nil {
 		return nil, err
 	}
 	cleanups = append(cleanups, stopChild(b.backend))
 	roles := []string{roleSSEGW, roleGRPCGW}
+	if cfg.has(T1) {
+		roles = append(roles, roleSSEGWCompiled)
+	}
 	if cfg.has(T3) {
 		roles = append(roles, roleFloor)
 	}
 	for _, role := range roles {
 		a := args(role)
 		a.Backend = b.backend.hello.Addr
+		if role == roleSSEGW {
+			a.DescriptorSet = descriptorSet
+		}
 		c, err := startChild(ctx, role, a)
 		if err != nil {
 			return nil, err
@@ -228,6 +272,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		switch role {
 		case roleSSEGW:
 			b.ssegw = c
+		case roleSSEGWCompiled:
+			b.ssegwCompiled = c
 		case roleGRPCGW:
 			b.grpcgw = c
 		default:
@@ -240,9 +286,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, closeDirect)
-	ssegw, closeSSE := newSSESystem(b.ssegw)
+	ssegw, closeSSE := newSSESystem(sysSSEGW, b.ssegw, true)
 	cleanups = append(cleanups, closeSSE)
 	b.systems = []*system{direct, ssegw}
+	if cfg.has(T1) {
+		raw, closeRaw := newSSESystem(sysSSERaw, b.ssegw, false)
+		raw.t1Only = true
+		cleanups = append(cleanups, closeRaw)
+		b.systems = append(b.systems, raw)
+	}
 	if cfg.SSEClient {
 		sc, closeSC, err := newSSEClientSystem(b.ssegw)
 		if err != nil {
@@ -251,10 +303,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cleanups = append(cleanups, closeSC)
 		b.systems = append(b.systems, sc)
 	}
+	if cfg.has(T1) {
+		compiled, closeCompiled := newSSESystem(sysSSEGWCompiled, b.ssegwCompiled, true)
+		compiled.t1Only = true
+		cleanups = append(cleanups, closeCompiled)
+		b.systems = append(b.systems, compiled)
+	}
 	grpcgw, closeGW := newGRPCGatewaySystem(b.grpcgw)
 	cleanups = append(cleanups, closeGW)
 	b.systems = append(b.systems, grpcgw)
-	b.progress("backend %s, ssegw %s, grpc-gateway %s", b.backend.hello.Addr, b.ssegw.hello.Addr, b.grpcgw.hello.Addr)
+	b.progress("backend %s, ssegw %s (descriptor set %s), grpc-gateway %s", b.backend.hello.Addr, b.ssegw.hello.Addr, descriptorSet, b.grpcgw.hello.Addr)
 
 	steps := []struct {
 		name string
@@ -264,13 +322,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if !cfg.has(step.name) {
 			continue
 		}
-		if err := step.run(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", strings.ToUpper(step.name), err)
+		name := strings.ToUpper(step.name)
+		before, err := b.checkLoad(ctx, "before "+name, cfg.LoadSettle)
+		if err != nil {
+			return nil, err
 		}
+		if err := step.run(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		after, _ := b.readLoad()
+		b.report.Load.Scenarios = append(b.report.Load.Scenarios, ScenarioLoad{Scenario: name, Before: before, After: after})
+		b.progress("%s done; load average %v before, %v after", name, before, after)
 	}
 	b.report.Duration = time.Since(b.report.Started)
 	b.report.Targets = checkTargets(b.report)
 	return b.report, nil
+}
+
+// systemsFor returns the systems that take part in a scenario, in table
+// order.
+func (b *bench) systemsFor(scenario string) []*system {
+	if scenario == T1 {
+		return b.systems
+	}
+	var out []*system
+	for _, s := range b.systems {
+		if !s.t1Only {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // progress writes a progress line.
@@ -288,20 +369,22 @@ func (b *bench) procsOf(s *system) []*child {
 	return procs
 }
 
-// cpuSnapshot is the CPU time used so far by this process and by procs.
+// cpuSnapshot is the CPU time used so far by this process and by procs,
+// and the heap objects procs allocated so far.
 type cpuSnapshot struct {
-	self  time.Duration
-	procs []time.Duration
+	self    time.Duration
+	procs   []time.Duration
+	mallocs []uint64
 }
 
 func snapshotCPU(procs []*child) (cpuSnapshot, error) {
-	snap := cpuSnapshot{procs: make([]time.Duration, len(procs))}
+	snap := cpuSnapshot{procs: make([]time.Duration, len(procs)), mallocs: make([]uint64, len(procs))}
 	for i, p := range procs {
 		st, err := p.stats(false)
 		if err != nil {
 			return snap, err
 		}
-		snap.procs[i] = st.CPU()
+		snap.procs[i], snap.mallocs[i] = st.CPU(), st.Mallocs
 	}
 	user, sys := cpuTime()
 	snap.self = user + sys
