@@ -318,7 +318,7 @@ func (r *Report) densityPlot() []byte {
 		s.text(left+float64(gi)*groupW+groupW/2, top+ph+20, "middle", "", label)
 		target := densityTarget(proto) / 1024
 		s.line(left+float64(gi)*groupW, y(target), left+float64(gi+1)*groupW, y(target), `stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"`)
-		s.text(left+float64(gi+1)*groupW-4, y(target)-4, "end", `fill="#c44e52" font-size="11"`, fmt.Sprintf("target: %g KiB", target))
+		s.text(left+float64(gi)*groupW+groupW/2, top+ph+36, "middle", `fill="#c44e52" font-size="11"`, fmt.Sprintf("dashed: the target, %g KiB", target))
 	}
 	s.frame(left, top, pw, ph, "KiB RSS per stream", ids)
 	s.text(left+pw+20, top+10+18*float64(len(ids))+14, "start", `font-size="10" fill="#555"`, "dark: Go heap; pale: stacks")

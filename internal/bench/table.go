@@ -151,9 +151,9 @@ func (r *Report) writeLoad(buf *bytes.Buffer) {
 	}
 }
 
-// spread formats the range of xs as "min–max", or "-" for none.
+// spread formats the range of xs as "min–max", or "-" for fewer than two.
 func spread(xs []float64, format func(float64) string) string {
-	if len(xs) == 0 {
+	if len(xs) < 2 {
 		return "-"
 	}
 	lo, hi := xs[0], xs[0]
