@@ -18,6 +18,10 @@ type Report struct {
 	Config   Config        `json:"config"`
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
+	// SSEGWDescriptors is where the ssegw of the headline rows has its
+	// descriptors from; empty in reports of earlier versions, whose ssegw
+	// had the compiled-in Go types.
+	SSEGWDescriptors string `json:"ssegw_descriptors,omitempty"`
 	// Load is the machine's load average at the start and around each
 	// scenario.
 	Load LoadCheck `json:"load"`

@@ -43,6 +43,7 @@ func sampleReport() *Report {
 		return c
 	}
 	r := &Report{Config: cfg, Machine: describeMachine(), Started: time.Now(), Duration: time.Minute}
+	r.SSEGWDescriptors = "a descriptor set file"
 	r.Load = LoadCheck{Limit: 1, Start: LoadAvg{0.4, 0.5, 0.6},
 		Scenarios: []ScenarioLoad{{Scenario: "T1", Before: LoadAvg{One: 0.4}, After: LoadAvg{One: 1.9}}}}
 	for _, size := range cfg.Sizes {

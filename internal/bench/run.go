@@ -210,6 +210,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	b.report.Load.Start = start
+	b.report.SSEGWDescriptors = "a descriptor set file"
 	raiseOpenFileLimit(1 << 16)
 
 	var cleanups []func()

@@ -18,7 +18,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Started.UTC().Format("2006-01-02 15:04 UTC"), m.OS, m.Arch, m.CPUs, m.CPUModel, m.MemoryGiB, m.Kernel, m.Go, r.Duration.Round(time.Second))
 	r.writeLoad(&buf)
 	fmt.Fprintf(&buf, "One run on one machine; the numbers move by several per cent from run to run.\n")
-	fmt.Fprintf(&buf, "ssegw serves descriptors read from a descriptor set (dynamic messages), as deployed, except \"ssegw (compiled-in)\".\n")
+	if r.SSEGWDescriptors != "" {
+		fmt.Fprintf(&buf, "ssegw's descriptors: %s (dynamic messages), as deployed, except in \"ssegw (compiled-in)\".\n", r.SSEGWDescriptors)
+	} else {
+		fmt.Fprintf(&buf, "ssegw's descriptors: the bench proto's Go types, compiled in.\n")
+	}
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
 	line := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
 
@@ -32,8 +36,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			grpcgw := find(r.T1, func(x Throughput) bool { return x.System == sysGRPCGW && x.Size == t.Size })
 			gw, gwRange, vs, allocs := "-", "-", "-", "-"
 			if t.GatewayCPUPerMillion > 0 {
-				gw, gwRange, allocs = f2(t.GatewayCPUPerMillion), spread(t.GatewayCPURuns, f2), f1(t.GatewayAllocsPerEvent)
-				vs = ratio(t.GatewayCPUPerMillion, t.DirectClientCPUPerMillion)
+				gw, gwRange = f2(t.GatewayCPUPerMillion), spread(t.GatewayCPURuns, f2)
+				if len(t.GatewayCPURuns) > 0 { // not in reports of earlier versions
+					allocs = f1(t.GatewayAllocsPerEvent)
+				}
+				vs = ratio(t.GatewayCPUPerMillion, direct.ClientCPUPerMillion)
 			}
 			line(sizeName(t.Size), systemNames[t.System], thousands(t.EventsPerSec), spread(t.Runs, thousands),
 				ratio(t.EventsPerSec, direct.EventsPerSec), ratio(t.EventsPerSec, grpcgw.EventsPerSec),
@@ -134,7 +141,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 func (r *Report) writeLoad(buf *bytes.Buffer) {
 	l := r.Load
 	if l.Limit == 0 {
-		fmt.Fprintf(buf, "Load average: not known on this system.\n")
+		fmt.Fprintf(buf, "Load average: not recorded.\n")
 		return
 	}
 	fmt.Fprintf(buf, "Load average (1, 5, 15 min): %v at the start; a scenario starts at %.2f or less (%g per CPU).\n",
