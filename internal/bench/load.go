@@ -46,6 +46,11 @@ type ScenarioLoad struct {
 	Scenario string  `json:"scenario"`
 	Before   LoadAvg `json:"before"`
 	After    LoadAvg `json:"after"`
+	// OtherCPUs is how many CPUs other work than the bench's kept busy
+	// on average during the scenario: the busy time of all CPUs (steal
+	// time included) less the CPU time of the bench's processes, over the
+	// scenario's time. Nil where it cannot be read (not Linux).
+	OtherCPUs *float64 `json:"other_cpus,omitempty"`
 }
 
 // readLoadAvg reads /proc/loadavg.

@@ -163,12 +163,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		acct0, acctErr := readCPUAccount()
 		if err := step.run(ctx); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		after, _ := b.readLoad()
-		b.report.Load.Scenarios = append(b.report.Load.Scenarios, ScenarioLoad{Scenario: name, Before: before, After: after})
-		b.progress("%s done; load average %v before, %v after", name, before, after)
+		acct1, acctErr1 := readCPUAccount()
+		sl := ScenarioLoad{Scenario: name, Before: before}
+		sl.After, _ = b.readLoad()
+		other := "not known"
+		if acctErr == nil && acctErr1 == nil {
+			x := otherCPUs(acct0, acct1)
+			sl.OtherCPUs, other = &x, fmt.Sprintf("%.2f CPUs", x)
+		}
+		b.report.Load.Scenarios = append(b.report.Load.Scenarios, sl)
+		b.progress("%s done; load average %v before, %v after; other work meanwhile: %s", name, sl.Before, sl.After, other)
 	}
 	b.report.Duration = time.Since(b.report.Started)
 	b.report.Targets = checkTargets(b.report)

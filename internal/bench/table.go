@@ -152,6 +152,15 @@ func (r *Report) writeLoad(buf *bytes.Buffer) {
 			parts = append(parts, fmt.Sprintf("%s %.2f → %.2f", s.Scenario, s.Before.One, s.After.One))
 		}
 		fmt.Fprintf(buf, "1-minute load before → after each scenario (after includes the bench's own processes): %s.\n", strings.Join(parts, ", "))
+		parts = parts[:0]
+		for _, s := range l.Scenarios {
+			if s.OtherCPUs != nil {
+				parts = append(parts, fmt.Sprintf("%s %.2f", s.Scenario, *s.OtherCPUs))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(buf, "CPUs busy with other work than the bench's during each scenario (steal time included): %s.\n", strings.Join(parts, ", "))
+		}
 	}
 	if l.Forced {
 		fmt.Fprintf(buf, "FORCED: a scenario started with the load average above the limit; its ratios may mean little.\n")
