@@ -45,7 +45,7 @@ func sampleReport() *Report {
 	r := &Report{Config: cfg, Machine: describeMachine(), Started: time.Now(), Duration: time.Minute}
 	r.SSEGWDescriptors = "a descriptor set file"
 	r.Load = LoadCheck{Limit: 1, Start: LoadAvg{0.4, 0.5, 0.6},
-		Scenarios: []ScenarioLoad{{Scenario: "T1", Before: LoadAvg{One: 0.4}, After: LoadAvg{One: 1.9}}}}
+		Scenarios: []ScenarioLoad{{Scenario: "T1", Before: LoadAvg{One: 0.4}, After: LoadAvg{One: 1.9}, OtherCPUs: new(0.12)}}}
 	for _, size := range cfg.Sizes {
 		// The 4 KiB gateway costs 1.9× the client, under its target of 2×,
 		// and the 100 B one 3×, over 1.6×.
@@ -135,7 +135,7 @@ func TestTableAndJSONRoundTrip(t *testing.T) {
 		"T1 throughput", "T2 latency", "T3 density", "T4 connect", "T5 fan-out",
 		"floor: net/http + gRPC", "19900 of 20000 streams", "MISSED", "met",
 		"ssegw (raw SSE)", "ssegw (compiled-in)", "780,000–810,000", "2.90–3.20", "3.00×", "1.90×", "4.25×",
-		"0.40 0.50 0.60", "T1 0.40 → 1.90", "in T2 of this run",
+		"0.40 0.50 0.60", "T1 0.40 → 1.90", "other work than the bench's during each scenario (steal time included): T1 0.12", "in T2 of this run",
 	} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
