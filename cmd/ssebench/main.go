@@ -8,8 +8,11 @@
 // T2 latency (many streams at a modest rate), T3 density (many idle
 // streams: memory per stream and heartbeat lateness), T4 the time from
 // opening a stream to its first event, T5 one feed fanned out to many
-// subscribers, beside Centrifugo. Progress goes to standard error,
-// the table to standard output.
+// subscribers, beside Centrifugo. ssegw reads the bench proto's
+// descriptors from a descriptor set, as deployed. The run refuses to
+// start, and to start a scenario, while the machine's load average is
+// above -max-load per CPU, unless -force is given. Progress goes to
+// standard error, the table to standard output.
 package main
 
 import (
