@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,7 +20,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	r.writeLoad(&buf)
 	fmt.Fprintf(&buf, "One run on one machine; the numbers move by several per cent from run to run.\n")
 	if r.SSEGWDescriptors != "" {
-		fmt.Fprintf(&buf, "ssegw's descriptors: %s (dynamic messages), as deployed, except in \"ssegw (compiled-in)\".\n", r.SSEGWDescriptors)
+		except := ""
+		if slices.ContainsFunc(r.T1, func(t Throughput) bool { return t.System == sysSSEGWCompiled }) {
+			except = fmt.Sprintf(", except in %q", systemNames[sysSSEGWCompiled])
+		}
+		fmt.Fprintf(&buf, "ssegw's descriptors: %s (dynamic messages), as deployed%s.\n", r.SSEGWDescriptors, except)
 	} else {
 		fmt.Fprintf(&buf, "ssegw's descriptors: the bench proto's Go types, compiled in.\n")
 	}
