@@ -8,8 +8,11 @@
 // T2 latency (many streams at a modest rate), T3 density (many idle
 // streams: memory per stream and heartbeat lateness), T4 the time from
 // opening a stream to its first event, T5 one feed fanned out to many
-// subscribers, beside Centrifugo. Progress goes to standard error,
-// the table to standard output.
+// subscribers, beside Centrifugo. ssegw reads the bench proto's
+// descriptors from a descriptor set, as deployed. The run refuses to
+// start, and to start a scenario, while the machine's load average is
+// above -max-load per CPU, unless -force is given. Progress goes to
+// standard error, the table to standard output.
 package main
 
 import (
@@ -51,8 +54,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "a run of a few seconds per scenario, for smoke tests (noisy numbers)")
 	scenarios := fs.String("scenarios", "t1,t2,t3,t4,t5", "scenarios to run, comma-separated")
 	noSSEClient := fs.Bool("no-sseclient", false, "leave out ssegw consumed with sseclient")
+	maxLoad := fs.Float64("max-load", bench.DefaultConfig().MaxLoad, "refuse to run when the 1-minute load average is above this many per CPU, before the run and before each scenario")
+	loadSettle := fs.Duration("load-settle", 0, "how long to wait before a scenario for the load average to come down to -max-load (default 2m)")
+	force := fs.Bool("force", false, "run and report even when the machine is busier than -max-load (the report says so)")
 	sizes := fs.String("sizes", "", "T1 message sizes in bytes, comma-separated (default 100,4096)")
-	reps := fs.Int("reps", 0, "T1 runs per system and size (default 3)")
+	reps := fs.Int("reps", 0, "T1 runs per system and size; the table shows their median and range (default 5)")
 	t1 := fs.Duration("t1-duration", 0, "T1 measured time of each run (default 2s)")
 	t2Streams := fs.Int("t2-streams", 0, "T2 concurrent streams (default 1000)")
 	t2 := fs.Duration("t2-duration", 0, "T2 measured time (default 10s)")
@@ -83,6 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Scenarios = splitList(*scenarios)
 	cfg.SSEClient = !*noSSEClient
+	cfg.MaxLoad = *maxLoad
+	setDuration(&cfg.LoadSettle, *loadSettle)
+	cfg.Force = *force
 	if *sizes != "" {
 		cfg.Sizes = nil
 		for _, s := range splitList(*sizes) {

@@ -31,13 +31,14 @@ func TestQuickRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	args := []string{"-quick", "-scenarios", "t1,t2,t4", "-sizes", "100", "-t2-streams", "20", "-t2-duration", "300ms",
+	args := []string{"-quick", "-force", "-scenarios", "t1,t2,t4", "-sizes", "100", "-t2-streams", "20", "-t2-duration", "300ms",
 		"-t4-streams", "5", "-json", jsonPath, "-plots", dir}
 	if err := run(ctx, args, &stdout, &stderr); err != nil {
 		t.Fatalf("ssebench %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	table := stdout.String()
-	for _, want := range []string{"T1 throughput", "T2 latency", "T4 connect", "direct gRPC", "ssegw (sse.Reader)", "ssegw (sseclient)", "grpc-gateway", "Targets"} {
+	for _, want := range []string{"T1 throughput", "T2 latency", "T4 connect", "direct gRPC", "ssegw (sse.Reader)", "ssegw (sseclient)",
+		"ssegw (raw SSE)", "ssegw (compiled-in)", "grpc-gateway", "Targets", "Load average"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q:\n%s", want, table)
 		}
@@ -58,25 +59,35 @@ func TestQuickRun(t *testing.T) {
 		}
 		return seen
 	}
-	for name, seen := range map[string]map[string]bool{
-		"T1": systems(len(report.T1), func(i int) string { return report.T1[i].System }),
-		"T2": systems(len(report.T2), func(i int) string { return report.T2[i].System }),
-		"T4": systems(len(report.T4), func(i int) string { return report.T4[i].System }),
+	all := []string{"direct", "ssegw", "ssegw-sseclient", "grpc-gateway"}
+	for name, want := range map[string]struct {
+		seen map[string]bool
+		ids  []string
+	}{
+		"T1": {systems(len(report.T1), func(i int) string { return report.T1[i].System }), append(all, "ssegw-raw", "ssegw-compiled")},
+		"T2": {systems(len(report.T2), func(i int) string { return report.T2[i].System }), all},
+		"T4": {systems(len(report.T4), func(i int) string { return report.T4[i].System }), all},
 	} {
-		for _, id := range []string{"direct", "ssegw", "ssegw-sseclient", "grpc-gateway"} {
-			if !seen[id] {
+		for _, id := range want.ids {
+			if !want.seen[id] {
 				t.Errorf("%s has no result for %s", name, id)
 			}
 		}
 	}
 	for _, r := range report.T1 {
-		if r.EventsPerSec <= 0 || r.CPUPerMillion <= 0 {
-			t.Errorf("T1 %s: %v events/s, %v CPU s per million events", r.System, r.EventsPerSec, r.CPUPerMillion)
+		if r.EventsPerSec <= 0 || r.CPUPerMillion <= 0 || r.DirectClientCPUPerMillion <= 0 {
+			t.Errorf("T1 %s: %v events/s, %v CPU s per million events, anchor %v", r.System, r.EventsPerSec, r.CPUPerMillion, r.DirectClientCPUPerMillion)
+		}
+		if r.System != "direct" && (r.GatewayCPUPerMillion <= 0 || r.GatewayCPUVsDirectClient <= 0) {
+			t.Errorf("T1 %s: gateway %v CPU s per million events, %v× the direct client's", r.System, r.GatewayCPUPerMillion, r.GatewayCPUVsDirectClient)
 		}
 	}
 	for _, l := range report.T2 {
-		if l.Samples == 0 || l.P50 <= 0 || l.Failed > 0 {
-			t.Errorf("T2 %s: %d samples, p50 %v ms, %d streams failed", l.System, l.Samples, l.P50, l.Failed)
+		if l.Samples == 0 || l.P50 <= 0 || l.Failed > 0 || l.ClientCPUPerEvent <= 0 {
+			t.Errorf("T2 %s: %d samples, p50 %v ms, %d streams failed, client CPU %v µs per event", l.System, l.Samples, l.P50, l.Failed, l.ClientCPUPerEvent)
+		}
+		if l.System != "direct" && l.GatewayCPUPerEvent <= 0 {
+			t.Errorf("T2 %s: gateway CPU %v µs per event", l.System, l.GatewayCPUPerEvent)
 		}
 	}
 	for _, c := range report.T4 {
@@ -102,6 +113,7 @@ func TestBadFlags(t *testing.T) {
 		{"-sizes", "big"},
 		{"-t3-http", "h3", "-scenarios", "t3"},
 		{"extra"},
+		{"-max-load", "-1"},
 	} {
 		if err := run(context.Background(), args, &stdout, &stderr); err == nil {
 			t.Errorf("ssebench %q: no error", args)

@@ -32,20 +32,24 @@ const (
 
 // The roles of child processes.
 const (
-	roleBackend = "backend"      // the gRPC backend
-	roleSSEGW   = "ssegw"        // ssegw in front of the backend
-	roleGRPCGW  = "grpc-gateway" // grpc-gateway in front of the backend
-	roleFloor   = "floor"        // the least a net/http gateway holds per stream
-	roleClients = "clients"      // idle stream clients of the density scenario
+	roleBackend       = "backend"        // the gRPC backend
+	roleSSEGW         = "ssegw"          // ssegw in front of the backend, as deployed: descriptors from a descriptor set
+	roleSSEGWCompiled = "ssegw-compiled" // ssegw with the bench proto's Go types compiled in
+	roleGRPCGW        = "grpc-gateway"   // grpc-gateway in front of the backend
+	roleFloor         = "floor"          // the least a net/http gateway holds per stream
+	roleClients       = "clients"        // idle stream clients of the density scenario
 )
 
 // childArgs are the arguments of a child process.
 type childArgs struct {
-	Backend    string        `json:"backend,omitempty"`   // the backend's address, for gateways
-	Heartbeat  time.Duration `json:"heartbeat,omitempty"` // ssegw's heartbeat period
-	NoFile     uint64        `json:"nofile,omitempty"`    // open files wanted
-	CPUProfile string        `json:"cpuprofile,omitempty"`
-	MemProfile string        `json:"memprofile,omitempty"`
+	Backend string `json:"backend,omitempty"` // the backend's address, for gateways
+	// DescriptorSet is the bench proto's descriptor set file, which the
+	// ssegw role serves from.
+	DescriptorSet string        `json:"descriptor_set,omitempty"`
+	Heartbeat     time.Duration `json:"heartbeat,omitempty"` // ssegw's heartbeat period
+	NoFile        uint64        `json:"nofile,omitempty"`    // open files wanted
+	CPUProfile    string        `json:"cpuprofile,omitempty"`
+	MemProfile    string        `json:"memprofile,omitempty"`
 }
 
 // hello is the first line a child writes.
@@ -133,7 +137,7 @@ func runChild(role, rawArgs string, in io.Reader, out io.Writer) error {
 			}
 			return reply{Error: fmt.Sprintf("unknown request %q", req.Op)}
 		}
-	case roleSSEGW, roleGRPCGW, roleFloor:
+	case roleSSEGW, roleSSEGWCompiled, roleGRPCGW, roleFloor:
 		addr, stop, err := serveGateway(ctx, role, args)
 		if err != nil {
 			return err
@@ -231,8 +235,19 @@ func serveGateway(ctx context.Context, role string, args childArgs) (addr string
 	}
 	var h http.Handler
 	switch role {
-	case roleSSEGW:
-		opts := []gateway.Option{gateway.WithFiles(benchv1.File_bench_v1_bench_proto)}
+	case roleSSEGW, roleSSEGWCompiled:
+		// Deployed, the gateway reads descriptors (here from a descriptor
+		// set), and its messages are dynamic; compiled in, they are the
+		// program's generated types.
+		source := gateway.WithFiles(benchv1.File_bench_v1_bench_proto)
+		if role == roleSSEGW {
+			if args.DescriptorSet == "" {
+				conn.Close()
+				return "", nil, errors.New("no descriptor set to serve from")
+			}
+			source = gateway.WithDescriptorSetFile(args.DescriptorSet)
+		}
+		opts := []gateway.Option{source}
 		if args.Heartbeat > 0 {
 			opts = append(opts, gateway.WithHeartbeat(args.Heartbeat))
 		}

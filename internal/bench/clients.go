@@ -30,21 +30,25 @@ const streamPath = "/v1/bench/stream"
 
 // System IDs, as they appear in JSON results.
 const (
-	sysDirect    = "direct"
-	sysSSEGW     = "ssegw"
-	sysSSEClient = "ssegw-sseclient"
-	sysGRPCGW    = "grpc-gateway"
-	sysFloor     = "floor"
+	sysDirect        = "direct"
+	sysSSEGW         = "ssegw"          // descriptors from a descriptor set, events decoded
+	sysSSEGWCompiled = "ssegw-compiled" // Go types compiled in, events decoded
+	sysSSERaw        = "ssegw-raw"      // descriptors from a descriptor set, events not decoded
+	sysSSEClient     = "ssegw-sseclient"
+	sysGRPCGW        = "grpc-gateway"
+	sysFloor         = "floor"
 )
 
 // systemNames are the names of the systems in tables and plots.
 var systemNames = map[string]string{
-	sysDirect:     "direct gRPC",
-	sysSSEGW:      "ssegw (sse.Reader)",
-	sysSSEClient:  "ssegw (sseclient)",
-	sysGRPCGW:     "grpc-gateway",
-	sysFloor:      "floor: net/http + gRPC",
-	sysCentrifugo: "Centrifugo v6 (uni_sse)",
+	sysDirect:        "direct gRPC",
+	sysSSEGW:         "ssegw (sse.Reader)",
+	sysSSEGWCompiled: "ssegw (compiled-in)",
+	sysSSERaw:        "ssegw (raw SSE)",
+	sysSSEClient:     "ssegw (sseclient)",
+	sysGRPCGW:        "grpc-gateway",
+	sysFloor:         "floor: net/http + gRPC",
+	sysCentrifugo:    "Centrifugo v6 (uni_sse)",
 }
 
 // msgStream is one open stream of BenchService.Stream, however it is
@@ -70,6 +74,10 @@ type system struct {
 	// open opens a stream. With fresh, it is opened on a new connection
 	// that is closed with the stream.
 	open func(ctx context.Context, req *benchv1.StreamRequest, fresh bool) (msgStream, error)
+	// t1Only says that the system takes part in T1 only: its streams
+	// do not decode messages, or it is a variant of another system's
+	// gateway.
+	t1Only bool
 	// idle closes the system's idle connections; nil when it has none.
 	idle func()
 }
@@ -226,9 +234,12 @@ func get(ctx context.Context, hc *http.Client, base string, req *benchv1.StreamR
 	return resp, nil
 }
 
-// newSSESystem reaches the backend through ssegw and reads the events with
-// sse.Reader, decoding each one's data with protojson.
-func newSSESystem(gw *child) (*system, func()) {
+// newSSESystem reaches the backend through the ssegw process gw and reads
+// the events with sse.Reader. With decode, it decodes each event's data
+// with protojson; without, it only counts the events, as a browser's
+// EventSource costs little more than parsing them, and its streams'
+// Recv leaves the message alone.
+func newSSESystem(id string, gw *child, decode bool) (*system, func()) {
 	hc := newHTTPClients()
 	base := "http://" + gw.hello.Addr
 	open := func(ctx context.Context, req *benchv1.StreamRequest, fresh bool) (msgStream, error) {
@@ -238,15 +249,16 @@ func newSSESystem(gw *child) (*system, func()) {
 			cancel()
 			return nil, err
 		}
-		return &sseStream{body: resp.Body, r: sse.NewReader(resp.Body), cancel: cancel}, nil
+		return &sseStream{body: resp.Body, r: sse.NewReader(resp.Body), decode: decode, cancel: cancel}, nil
 	}
-	return &system{id: sysSSEGW, gw: gw, base: base, open: open, idle: hc.close}, hc.close
+	return &system{id: id, gw: gw, base: base, open: open, idle: hc.close}, hc.close
 }
 
 // sseStream is a stream read with sse.Reader.
 type sseStream struct {
 	body   io.ReadCloser
 	r      *sse.Reader
+	decode bool // decode each event's data into the message
 	cancel context.CancelFunc
 }
 
@@ -260,6 +272,9 @@ func (s *sseStream) Recv(m *benchv1.StreamMessage) error {
 		}
 		switch ev.Event {
 		case "":
+			if !s.decode {
+				return nil
+			}
 			return jsonIn.Unmarshal(ev.Data, m)
 		case gateway.EndEvent:
 			return io.EOF

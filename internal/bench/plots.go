@@ -13,15 +13,17 @@ import (
 
 // systemColors are the colours of the systems in plots.
 var systemColors = map[string]string{
-	sysDirect:    "#4c72b0",
-	sysSSEGW:     "#dd8452",
-	sysSSEClient: "#e8b98f",
-	sysGRPCGW:    "#55a868",
-	sysFloor:     "#999999",
+	sysDirect:        "#4c72b0",
+	sysSSEGW:         "#dd8452",
+	sysSSERaw:        "#c44e52",
+	sysSSEClient:     "#e8b98f",
+	sysSSEGWCompiled: "#8c613c",
+	sysGRPCGW:        "#55a868",
+	sysFloor:         "#999999",
 }
 
 // systemOrder is the order of the systems in plots.
-var systemOrder = []string{sysDirect, sysSSEGW, sysSSEClient, sysGRPCGW, sysFloor}
+var systemOrder = []string{sysDirect, sysSSEGW, sysSSERaw, sysSSEClient, sysSSEGWCompiled, sysGRPCGW, sysFloor}
 
 // WritePlots writes throughput.svg (T1), latency.svg (T2) and density.svg
 // (T3) into dir, for the scenarios the report has, and returns the files
@@ -139,7 +141,7 @@ func shortCount(x float64) string {
 }
 
 // throughputPlot draws T1: events per second by message size, a bar per
-// system.
+// system at the median, and a whisker over the range of the runs.
 func (r *Report) throughputPlot() []byte {
 	const w, h = 720, 400
 	const left, right, top, bottom = 70.0, 190.0, 40.0, 50.0
@@ -150,7 +152,7 @@ func (r *Report) throughputPlot() []byte {
 		if !slices.Contains(sizes, t.Size) {
 			sizes = append(sizes, t.Size)
 		}
-		maxRate = max(maxRate, t.EventsPerSec)
+		maxRate = max(maxRate, t.EventsPerSec, t.EventsPerSecMax)
 	}
 	ids := present(func(id string) bool {
 		return slices.ContainsFunc(r.T1, func(t Throughput) bool { return t.System == id })
@@ -160,7 +162,7 @@ func (r *Report) throughputPlot() []byte {
 	y := func(v float64) float64 { return top + ph - v/top1*ph }
 
 	s := newSVG(w, h)
-	s.text(w/2-right/2+left/2, 22, "middle", `font-size="14" font-weight="bold"`, "T1 throughput: one stream, events per second (median)")
+	s.text(w/2-right/2+left/2, 22, "middle", `font-size="14" font-weight="bold"`, "T1 throughput: one stream, events per second (median, range)")
 	for v := 0.0; v <= top1+step/2; v += step {
 		s.line(left, y(v), left+pw, y(v), `stroke="#ddd"`)
 		s.text(left-6, y(v)+4, "end", "", shortCount(v))
@@ -173,7 +175,15 @@ func (r *Report) throughputPlot() []byte {
 			t := find(r.T1, func(t Throughput) bool { return t.System == id && t.Size == size })
 			x := gx + float64(bi)*barW
 			s.rect(x+1, y(t.EventsPerSec), barW-2, y(0)-y(t.EventsPerSec), systemColors[id])
-			s.text(x+barW/2, y(t.EventsPerSec)-4, "middle", `font-size="10"`, shortCount(t.EventsPerSec))
+			label := y(t.EventsPerSec)
+			if t.EventsPerSecMax > t.EventsPerSecMin {
+				cx := x + barW/2
+				s.line(cx, y(t.EventsPerSecMin), cx, y(t.EventsPerSecMax), `stroke="black"`)
+				s.line(cx-barW/4, y(t.EventsPerSecMax), cx+barW/4, y(t.EventsPerSecMax), `stroke="black"`)
+				s.line(cx-barW/4, y(t.EventsPerSecMin), cx+barW/4, y(t.EventsPerSecMin), `stroke="black"`)
+				label = min(label, y(t.EventsPerSecMax))
+			}
+			s.text(x+barW/2, label-4, "middle", `font-size="10"`, shortCount(t.EventsPerSec))
 		}
 		s.text(left+float64(gi)*groupW+groupW/2, top+ph+20, "middle", "", sizeName(size)+" messages")
 	}
@@ -261,18 +271,18 @@ func (r *Report) latencyPlot() []byte {
 
 // densityPlot draws T3: the gateway's memory per idle stream by HTTP
 // version, a bar per gateway, split into heap, stacks and the rest of the
-// RSS, with the 16 KiB target.
+// RSS, with the target of each version.
 func (r *Report) densityPlot() []byte {
 	const w, h = 720, 400
 	const left, right, top, bottom = 70.0, 190.0, 40.0, 50.0
 	pw, ph := w-left-right, h-top-bottom
 	var protos []string
-	maxKiB := 16.0
+	maxKiB := 0.0
 	for _, d := range r.T3 {
 		if !slices.Contains(protos, d.Protocol) {
 			protos = append(protos, d.Protocol)
 		}
-		maxKiB = max(maxKiB, d.RSSPerStream/1024, (d.HeapPerStream+d.StackPerStream)/1024)
+		maxKiB = max(maxKiB, d.RSSPerStream/1024, (d.HeapPerStream+d.StackPerStream)/1024, densityTarget(d.Protocol)/1024)
 	}
 	ids := present(func(id string) bool {
 		return slices.ContainsFunc(r.T3, func(d Density) bool { return d.System == id })
@@ -306,9 +316,10 @@ func (r *Report) densityPlot() []byte {
 		}
 		label := map[string]string{"h1": "HTTP/1.1, a connection per stream", "h2": "HTTP/2, many streams per connection"}[proto]
 		s.text(left+float64(gi)*groupW+groupW/2, top+ph+20, "middle", "", label)
+		target := densityTarget(proto) / 1024
+		s.line(left+float64(gi)*groupW, y(target), left+float64(gi+1)*groupW, y(target), `stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"`)
+		s.text(left+float64(gi)*groupW+groupW/2, top+ph+36, "middle", `fill="#c44e52" font-size="11"`, fmt.Sprintf("dashed: the target, %g KiB", target))
 	}
-	s.line(left, y(16), left+pw, y(16), `stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"`)
-	s.text(left+pw+6, y(16)+4, "start", `fill="#c44e52" font-size="11"`, "target: 16 KiB")
 	s.frame(left, top, pw, ph, "KiB RSS per stream", ids)
 	s.text(left+pw+20, top+10+18*float64(len(ids))+14, "start", `font-size="10" fill="#555"`, "dark: Go heap; pale: stacks")
 	return s.done()

@@ -19,6 +19,8 @@ type Stats struct {
 	StackInuse uint64 `json:"stack_inuse"`
 	GoSys      uint64 `json:"go_sys"`
 	Goroutines int    `json:"goroutines"`
+	// Mallocs is the count of heap objects allocated so far.
+	Mallocs uint64 `json:"mallocs"`
 	// At is when the snapshot was taken.
 	At time.Time `json:"at"`
 }
@@ -45,6 +47,7 @@ func readStats(settle bool) Stats {
 		StackInuse: ms.StackInuse,
 		GoSys:      ms.Sys,
 		Goroutines: runtime.NumGoroutine(),
+		Mallocs:    ms.Mallocs,
 		At:         time.Now(),
 	}
 }

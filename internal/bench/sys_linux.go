@@ -64,17 +64,10 @@ func processStats(pid int) (cpu time.Duration, rss int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	// The fields after the command name, which is in parentheses and may
-	// hold spaces: utime and stime are the 12th and 13th of them, in
-	// clock ticks (100 a second on Linux).
-	i := bytes.LastIndexByte(stat, ')')
-	fields := bytes.Fields(stat[i+1:])
-	if len(fields) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	_, cpu, err = parsePIDStat(stat)
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	utime, _ := strconv.ParseInt(string(fields[11]), 10, 64)
-	stime, _ := strconv.ParseInt(string(fields[12]), 10, 64)
-	cpu = time.Duration(utime+stime) * 10 * time.Millisecond
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, err

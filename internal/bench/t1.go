@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -15,11 +16,13 @@ type t1Run struct {
 	events                   int64
 	elapsed                  time.Duration
 	client, backend, gateway time.Duration // CPU time used by each process
+	gatewayMallocs           uint64        // heap objects the gateway allocated
 }
 
 func (r t1Run) rate() float64 { return float64(r.events) / r.elapsed.Seconds() }
 
-// perMillion returns CPU seconds per million events.
+// perMillion returns CPU seconds per million events, which is also CPU µs
+// per event.
 func (r t1Run) perMillion(cpu time.Duration) float64 {
 	if r.events == 0 {
 		return 0
@@ -29,25 +32,37 @@ func (r t1Run) perMillion(cpu time.Duration) float64 {
 
 // t1 measures the throughput of one stream with the backend sending as
 // fast as it can, for each message size and system, Reps times each, the
-// systems taking turns.
+// systems taking turns. Each gateway's CPU per event is reported beside
+// the direct gRPC client's CPU per message of the same size, measured in
+// the same repetitions: the anchor, what receiving a message costs a
+// program that does not go through a gateway.
 func (b *bench) t1(ctx context.Context) error {
 	b.progress("T1 throughput: one stream, backend as fast as possible, %d × %v per system and size", b.cfg.Reps, b.cfg.T1Duration)
 	for _, size := range b.cfg.Sizes {
 		runs := map[string][]t1Run{}
 		for rep := range b.cfg.Reps {
-			for _, s := range rotate(b.systems, rep) {
+			for _, s := range rotate(b.systemsFor(T1), rep) {
 				r, err := b.t1Once(ctx, s, size)
 				if err != nil {
 					return fmt.Errorf("%s, %d B: %w", s.name(), size, err)
 				}
 				runs[s.id] = append(runs[s.id], r)
-				b.progress("T1 %5d B  %-20s run %d/%d: %9.0f events/s, %6.2f CPU s per million events",
-					size, s.name(), rep+1, b.cfg.Reps, r.rate(), r.perMillion(r.client+r.backend+r.gateway))
+				b.progress("T1 %5d B  %-20s run %d/%d: %9.0f events/s, CPU µs per event: %6.2f in all, client %5.2f, gateway %5.2f",
+					size, s.name(), rep+1, b.cfg.Reps, r.rate(), r.perMillion(r.client+r.backend+r.gateway), r.perMillion(r.client), r.perMillion(r.gateway))
 			}
 		}
-		for _, s := range b.systems {
-			b.report.T1 = append(b.report.T1, summarizeT1(s.id, size, runs[s.id]))
+		rows := make([]Throughput, 0, len(b.systemsFor(T1)))
+		for _, s := range b.systemsFor(T1) {
+			rows = append(rows, summarizeT1(s.id, size, s.gw != nil, runs[s.id]))
 		}
+		anchor := find(rows, func(t Throughput) bool { return t.System == sysDirect }).ClientCPUPerMillion
+		for i := range rows {
+			rows[i].DirectClientCPUPerMillion = anchor
+			if rows[i].GatewayCPUPerMillion > 0 && anchor > 0 {
+				rows[i].GatewayCPUVsDirectClient = rows[i].GatewayCPUPerMillion / anchor
+			}
+		}
+		b.report.T1 = append(b.report.T1, rows...)
 	}
 	return nil
 }
@@ -117,6 +132,7 @@ func (b *bench) t1Once(ctx context.Context, s *system, size int) (t1Run, error) 
 	r.backend = after.procs[0] - before.procs[0]
 	if len(procs) > 1 {
 		r.gateway = after.procs[1] - before.procs[1]
+		r.gatewayMallocs = after.mallocs[1] - before.mallocs[1]
 	}
 	if r.events == 0 {
 		return r, errors.New("no events arrived")
@@ -124,22 +140,34 @@ func (b *bench) t1Once(ctx context.Context, s *system, size int) (t1Run, error) 
 	return r, nil
 }
 
-// summarizeT1 reports the medians of the runs of one system and size.
-func summarizeT1(id string, size int, runs []t1Run) Throughput {
+// summarizeT1 reports the medians and the ranges of the runs of one
+// system and size; gateway says that the system has a gateway process.
+func summarizeT1(id string, size int, gateway bool, runs []t1Run) Throughput {
 	t := Throughput{System: id, Size: size}
-	var rates, total, client, backend, gateway []float64
+	var rates, total, client, backend, gw, allocs []float64
 	for _, r := range runs {
 		rates = append(rates, r.rate())
 		total = append(total, r.perMillion(r.client+r.backend+r.gateway))
 		client = append(client, r.perMillion(r.client))
 		backend = append(backend, r.perMillion(r.backend))
-		gateway = append(gateway, r.perMillion(r.gateway))
+		gw = append(gw, r.perMillion(r.gateway))
+		if r.events > 0 {
+			allocs = append(allocs, float64(r.gatewayMallocs)/float64(r.events))
+		}
 	}
 	t.Runs = rates
 	t.EventsPerSec = median(rates)
+	if len(rates) > 0 {
+		t.EventsPerSecMin, t.EventsPerSecMax = slices.Min(rates), slices.Max(rates)
+	}
 	t.CPUPerMillion = median(total)
 	t.ClientCPUPerMillion = median(client)
+	t.ClientCPURuns = client
 	t.BackendCPUPerMillion = median(backend)
-	t.GatewayCPUPerMillion = median(gateway)
+	if gateway {
+		t.GatewayCPUPerMillion = median(gw)
+		t.GatewayCPURuns = gw
+		t.GatewayAllocsPerEvent = median(allocs)
+	}
 	return t
 }

@@ -13,10 +13,12 @@ import (
 )
 
 // t2 measures the latency from the backend's send to the client's
-// receive, with many streams each at a modest rate.
+// receive, with many streams each at a modest rate, and the CPU each
+// process spends per event received in the measured time; each gateway's
+// beside the direct gRPC client's per message.
 func (b *bench) t2(ctx context.Context) error {
 	b.progress("T2 latency: %d streams at %g messages/s each, %v per system", b.cfg.T2Streams, b.cfg.T2Rate, b.cfg.T2Duration)
-	for _, s := range b.systems {
+	for _, s := range b.systemsFor(T2) {
 		samples, info, err := b.t2Once(ctx, s)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name(), err)
@@ -24,9 +26,22 @@ func (b *bench) t2(ctx context.Context) error {
 		l := summarizeLatency(s.id, samples)
 		l.Streams, l.Failed, l.Expected = b.cfg.T2Streams, info.failed, info.expected
 		l.OpenTime = info.open
+		perEvent := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(l.Samples) }
+		l.ClientCPUPerEvent, l.BackendCPUPerEvent = perEvent(info.client), perEvent(info.backend)
+		if s.gw != nil {
+			l.GatewayCPUPerEvent = perEvent(info.gateway)
+		}
 		b.report.T2 = append(b.report.T2, l)
-		b.progress("T2 %-20s p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %7.3f ms  (%d samples of %d expected)",
-			s.name(), l.P50, l.P99, l.P999, l.Max, l.Samples, l.Expected)
+		b.progress("T2 %-20s p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %7.3f ms  (%d samples of %d expected); CPU µs per event: client %.2f, gateway %.2f",
+			s.name(), l.P50, l.P99, l.P999, l.Max, l.Samples, l.Expected, l.ClientCPUPerEvent, l.GatewayCPUPerEvent)
+	}
+	anchor := find(b.report.T2, func(l Latency) bool { return l.System == sysDirect }).ClientCPUPerEvent
+	for i := range b.report.T2 {
+		l := &b.report.T2[i]
+		l.DirectClientCPUPerEvent = anchor
+		if l.GatewayCPUPerEvent > 0 && anchor > 0 {
+			l.GatewayCPUVsDirectClient = l.GatewayCPUPerEvent / anchor
+		}
 	}
 	return nil
 }
@@ -35,6 +50,9 @@ type t2Info struct {
 	failed   int
 	expected int
 	open     time.Duration
+	// CPU time used in the measured time by this process (the clients),
+	// the backend and the gateway, if any.
+	client, backend, gateway time.Duration
 }
 
 // t2Once opens the streams of one system, records latencies for the
@@ -100,12 +118,26 @@ func (b *bench) t2Once(ctx context.Context, s *system) ([]time.Duration, t2Info,
 		finish()
 		return nil, info, err
 	}
+	procs := b.procsOf(s)
+	before, err := snapshotCPU(procs)
+	if err != nil {
+		finish()
+		return nil, info, err
+	}
 	recording.Store(true)
-	err := sleep(ctx, b.cfg.T2Duration)
+	err = sleep(ctx, b.cfg.T2Duration)
 	recording.Store(false)
+	after, cpuErr := snapshotCPU(procs)
 	finish()
 	if err != nil {
 		return nil, info, err
+	}
+	if cpuErr != nil {
+		return nil, info, cpuErr
+	}
+	info.client, info.backend = after.self-before.self, after.procs[0]-before.procs[0]
+	if len(procs) > 1 {
+		info.gateway = after.procs[1] - before.procs[1]
 	}
 	var all []time.Duration
 	for _, s := range samples {

@@ -28,7 +28,7 @@ func (b *bench) t4(ctx context.Context) error {
 		}
 	}
 	for i := range b.cfg.T4Iterations + 1 {
-		for _, s := range rotate(b.systems, i) {
+		for _, s := range rotate(b.systemsFor(T4), i) {
 			for _, fresh := range []bool{true, false} {
 				d, err := firstEvent(ctx, s, fresh)
 				if err != nil {
@@ -54,7 +54,7 @@ func (b *bench) t4(ctx context.Context) error {
 			return err
 		}
 		streams := 0
-		for _, s := range b.systems {
+		for _, s := range b.systemsFor(T4) {
 			if s.gw == gw {
 				streams += 2 * (b.cfg.T4Iterations + 1)
 			}
@@ -62,7 +62,7 @@ func (b *bench) t4(ctx context.Context) error {
 		cpuPerStream[gw] = float64(after.CPU()-before[i].CPU()) / float64(time.Microsecond) / float64(streams)
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	for _, s := range b.systems {
+	for _, s := range b.systemsFor(T4) {
 		c := Connect{System: s.id, Streams: b.cfg.T4Iterations, GatewayCPU: cpuPerStream[s.gw]}
 		for _, v := range []struct {
 			samples []time.Duration

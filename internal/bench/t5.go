@@ -70,6 +70,14 @@ func (b *bench) t5(ctx context.Context) error {
 		publisher.Wait()
 	}()
 
+	// The anchor of the CPU per delivered event: what receiving the same
+	// messages costs a direct gRPC client, in this run.
+	anchor, anchorName := 0.0, ""
+	if d := find(b.report.T2, func(l Latency) bool { return l.System == sysDirect }); d.System != "" {
+		anchor, anchorName = d.ClientCPUPerEvent, "T2"
+	} else if d := find(b.report.T1, func(t Throughput) bool { return t.System == sysDirect && t.Size == 100 }); d.System != "" {
+		anchor, anchorName = d.ClientCPUPerMillion, "T1 at 100 B"
+	}
 	feedURL := "http://" + b.ssegw.hello.Addr + feedPath + "?" + streamQuery(&benchv1.StreamRequest{PayloadSize: 100, Rate: b.cfg.T5Rate})
 	ssegwStats := func(settle bool) (Stats, error) { return b.ssegw.stats(settle) }
 	cfStats := func(bool) (Stats, error) {
@@ -85,6 +93,9 @@ func (b *bench) t5(ctx context.Context) error {
 			f, err := b.t5Once(ctx, sys.id, proto, sys.url, sys.stats, workers)
 			if err != nil {
 				return fmt.Errorf("%s over %s: %w", sys.id, proto, err)
+			}
+			if anchor > 0 {
+				f.DirectClientCPUPerEvent, f.Anchor = anchor, anchorName
 			}
 			b.report.T5 = append(b.report.T5, f)
 			calls := "-"
