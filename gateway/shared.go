@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"errors"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"io"
 	"net/http"
 	"strconv"
@@ -133,7 +135,7 @@ func (g *Gateway) joinShared(sr *streamRecord, m *method, req proto.Message, md 
 	}
 	key, err := sharedKey(m, req, md, share.public, lastID != "")
 	if err != nil {
-		return nil, invalidArgument("%v", err)
+		return nil, status.Errorf(codes.Internal, "the key of a shared stream: %v", err)
 	}
 	// The live call: the request without the resume field, and the
 	// metadata without the last event id, or with none of the caller's

@@ -155,5 +155,10 @@ func (e *eventEncoder) encode(wire []byte, p *fanout.Publisher) (data []byte, id
 	if err != nil {
 		return nil, "", status.Errorf(codes.Internal, "writing an event of %s: %v", e.m.fullName, err)
 	}
+	if cap(e.json) > maxPooledEventBuffer {
+		// One large message must not hold its buffer for the life of
+		// the stream.
+		e.json = nil
+	}
 	return data, string(e.id), nil
 }
