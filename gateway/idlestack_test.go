@@ -81,6 +81,9 @@ func TestIdleStreamStack(t *testing.T) {
 			for size := range floor.stacks {
 				limit = max(limit, size)
 			}
+			if floor.stacks[0] > 0 || ssegw.stacks[0] > 0 {
+				t.Fatal("the heap dump has goroutines without the bounds of their stacks")
+			}
 			n := 0
 			for size, count := range ssegw.stacks {
 				n += count

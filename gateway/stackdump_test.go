@@ -58,8 +58,15 @@ func goroutineStacks(dir string) ([]goroutineStack, error) {
 	// come first in the dump.
 	var gs []goroutineStack
 	addrs := map[uint64]int{}
+	var order binary.ByteOrder = binary.LittleEndian
+	ptrSize := 8
 	if err := readDump(f, func(tag uint64, addr uint64, data []byte, name string) {
 		switch tag {
+		case dumpParams:
+			if data[0] != 0 {
+				order = binary.BigEndian
+			}
+			ptrSize = int(addr)
 		case dumpGoroutine:
 			addrs[addr] = len(gs)
 			gs = append(gs, goroutineStack{})
@@ -70,17 +77,25 @@ func goroutineStacks(dir string) ([]goroutineStack, error) {
 		return nil, err
 	}
 	err = readDump(f, func(tag uint64, addr uint64, data []byte, _ string) {
-		if i, ok := addrs[addr]; ok && tag == dumpObject && len(data) >= 16 {
-			lo, hi := binary.LittleEndian.Uint64(data), binary.LittleEndian.Uint64(data[8:])
-			gs[i].stack = hi - lo
+		if i, ok := addrs[addr]; ok && tag == dumpObject && len(data) >= 2*ptrSize {
+			gs[i].stack = word(order, data[ptrSize:], ptrSize) - word(order, data, ptrSize)
 		}
 	})
 	return gs, err
 }
 
+// word reads a pointer-sized word from b.
+func word(order binary.ByteOrder, b []byte, ptrSize int) uint64 {
+	if ptrSize == 4 {
+		return uint64(order.Uint32(b))
+	}
+	return order.Uint64(b)
+}
+
 // readDump reads the heap dump in f up to its goroutines' last frame, and
-// calls record for each object (its address and first bytes), goroutine
-// (its address) and stack frame (its function's name).
+// calls record for its parameters (the pointer size, and whether the
+// byte order is big-endian), each object (its address and first bytes),
+// goroutine (its address) and stack frame (its function's name).
 func readDump(f *os.File, record func(tag, addr uint64, data []byte, name string)) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -145,10 +160,13 @@ func readDump(f *os.File, record func(tag, addr uint64, data []byte, name string
 			fields()
 			record(tag, 0, nil, name)
 		case dumpParams:
-			skip(4)
+			bigEndian := num()
+			ptrSize := num()
+			skip(2)
 			str(0)
 			str(0)
 			skip(1)
+			record(tag, ptrSize, []byte{byte(bigEndian)}, "")
 		case dumpFinalizer:
 			skip(5)
 		case dumpItab:

@@ -76,8 +76,8 @@ func (g *Gateway) open(rt *route, w http.ResponseWriter, r *http.Request, pathPa
 		return nil
 	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
-	s.ctx = ctx
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
+	s.ctx = ctx
 
 	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, g.backendCodec)
 	if err != nil {
