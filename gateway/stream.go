@@ -31,53 +31,86 @@ var streamDesc = &grpc.StreamDesc{ServerStreams: true}
 // response once the backend has accepted the call (or after the header
 // timeout), and then pumps messages into events until the backend ends,
 // fails, or the client goes away.
+//
+// The work up to the open stream runs on a goroutine of its own (see
+// onFreshStack), and the handler's goroutine only pumps: an idle stream's
+// goroutine then holds the stack its wait needs, not the deepest one of
+// the stream's setup.
 func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
-	if sr != nil {
-		defer sr.end()
-	}
-	if !ok {
+	var s *liveStream
+	onFreshStack(func() { s = g.open(rt, w, r, pathParams) })
+	if s == nil {
 		return
+	}
+	defer s.end()
+	s.pump()
+}
+
+// liveStream is an SSE stream from its start to its end. It holds what
+// the pump needs and nothing of the request that opened it.
+type liveStream struct {
+	g   *Gateway
+	m   *method
+	sr  *streamRecord
+	ctx context.Context // the backend call's; sr.end cancels it
+	cs  grpc.ClientStream
+	gap *gapWatch
+	rcv *receiver
+	gz  *gzip.Writer // nil unless the stream is compressed
+	ew  *eventWriter
+}
+
+// open takes a request up to its open stream: the backend called, the
+// response committed and its headers flushed. It returns nil when the
+// request has been answered (and the stream ended) already.
+func (g *Gateway) open(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) *liveStream {
+	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
+	s := &liveStream{g: g, m: rt.method, sr: sr}
+	live := false
+	defer func() {
+		if !live {
+			s.end()
+		}
+	}()
+	if !ok {
+		return nil
 	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
 	ctx = metadata.NewOutgoingContext(ctx, sr.traceMetadata(md))
+	s.ctx = ctx
 
 	cs, err := g.conn.NewStream(ctx, streamDesc, rt.method.fullName, g.backendCodec)
 	if err != nil {
 		sr.refuse(w, err)
-		return
+		return nil
 	}
 	if err := cs.SendMsg(req); err != nil && !errors.Is(err, io.EOF) {
 		sr.refuse(w, err)
-		return
+		return nil
 	}
 	if err := cs.CloseSend(); err != nil {
 		sr.refuse(w, err)
-		return
+		return nil
 	}
-	gap := watchGap(rt.method.maxMessageGap, cancel)
-	defer gap.got()
-
-	rcv := newReceiver(cs)
-	defer rcv.stop()
+	s.cs = cs
+	s.gap = watchGap(rt.method.maxMessageGap, cancel)
+	s.rcv = newReceiver(cs)
 	header, headerErr, arrived := g.awaitHeader(ctx, cs)
 	if arrived && (header == nil || headerErr != nil) {
 		// The backend answered without headers: either it failed at once,
 		// or it ended without sending anything. Find out which.
-		err := rcv.prefetch()
-		gap.got()
+		err := s.rcv.prefetch()
+		s.gap.got()
 		switch {
 		case errors.Is(err, io.EOF):
 		case err != nil:
 			sr.refuse(w, err)
-			return
+			return nil
 		}
 	}
 
-	var gz *gzip.Writer
 	if g.cfg.compress && acceptsGzip(r) {
-		gz = g.gzipWriter(w)
-		defer g.gzipWriters.Put(gz)
+		s.gz = g.gzipWriter(w)
 		w.Header().Set("Content-Encoding", "gzip")
 	}
 	if g.cfg.compress {
@@ -85,33 +118,56 @@ func (g *Gateway) serve(rt *route, w http.ResponseWriter, r *http.Request, pathP
 	}
 	g.commit(w, header)
 	sr.opened()
-	ew := newEventWriter(w, gz, cancel, rt.method.heartbeat, rt.method.heartbeatEvent, sr)
-	defer ew.close()
-	if ew.start(g.cfg.retry) != nil {
-		return
+	s.ew = newEventWriter(w, s.gz, cancel, rt.method.heartbeat, rt.method.heartbeatEvent, sr)
+	if s.ew.start(g.cfg.retry) != nil {
+		return nil
 	}
+	live = true
+	return s
+}
 
-	ev := sse.Event{Event: rt.method.event}
+// pump writes the backend's messages as events until the stream ends.
+func (s *liveStream) pump() {
+	ev := sse.Event{Event: s.m.event}
 	for {
-		gap.wait()
-		f, err := rcv.next()
-		gap.got()
+		s.gap.wait()
+		f, err := s.rcv.next()
+		s.gap.got()
 		if err != nil {
-			g.finish(ctx, rt.method, sr, ew, cs, err)
+			s.g.finish(s.ctx, s.m, s.sr, s.ew, s.cs, err)
 			return
 		}
-		encodeErr, writeErr := g.sendMessage(rt.method, ew, &ev, f.bytes(), rcv.more())
-		rcv.done()
+		encodeErr, writeErr := s.g.sendMessage(s.m, s.ew, &ev, f.bytes(), s.rcv.more())
+		s.rcv.done()
 		switch {
 		case encodeErr != nil:
 			// The backend stream is still open (its trailers are not
 			// there yet): the stream ends here, and sr.end cancels it.
-			g.finish(ctx, rt.method, sr, ew, nil, encodeErr)
+			s.g.finish(s.ctx, s.m, s.sr, s.ew, nil, encodeErr)
 			return
 		case writeErr != nil:
 			return
 		}
-		sr.sent()
+		s.sr.sent()
+	}
+}
+
+// end ends the stream, in the reverse order of its start: no more writes,
+// the compressor handed back, the receiver stopped, the gap watch
+// disarmed, and the stream recorded and its call cancelled.
+func (s *liveStream) end() {
+	if s.ew != nil {
+		s.ew.close()
+	}
+	if s.gz != nil {
+		s.g.gzipWriters.Put(s.gz)
+	}
+	if s.rcv != nil {
+		s.rcv.stop()
+	}
+	s.gap.got()
+	if s.sr != nil {
+		s.sr.end()
 	}
 }
 
