@@ -191,21 +191,25 @@ func (h *Hub) leave(s *shared) {
 		h.forget(s)
 		return
 	}
-	if s.linger == nil {
-		s.linger = time.AfterFunc(s.cfg.Linger, func() { h.expire(s) })
-	} else {
-		s.linger.Reset(s.cfg.Linger)
+	// A timer of an earlier linger may have fired and wait for h.mu now:
+	// the generation tells it that its linger is over.
+	if s.linger != nil {
+		s.linger.Stop()
 	}
+	s.lingers++
+	gen := s.lingers
+	s.linger = time.AfterFunc(s.cfg.Linger, func() { h.expire(s, gen) })
 }
 
-// expire runs when the linger of s has passed: unless a subscriber has
-// joined meanwhile, the producer is cancelled.
-func (h *Hub) expire(s *shared) {
+// expire runs when the linger gen of s has passed: unless a subscriber
+// has joined meanwhile, or a later linger has started, the producer is
+// cancelled.
+func (h *Hub) expire(s *shared, gen uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.subs == 0 && !s.done {
+	if s.subs == 0 && !s.done && s.lingers == gen {
 		h.forget(s)
 	}
 }

@@ -35,6 +35,8 @@ type shared struct {
 	err    error
 	subs   int
 	linger *time.Timer
+	// lingers counts the lingers started; a timer expires only its own.
+	lingers uint64
 }
 
 // wake tells the waiting subscribers that something changed. s.mu is
