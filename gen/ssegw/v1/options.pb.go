@@ -272,7 +272,10 @@ type Sharing struct {
 	Linger *durationpb.Duration `protobuf:"bytes,4,opt,name=linger,proto3" json:"linger,omitempty"`
 	// How far, in events and in bytes, a subscriber may fall behind the
 	// newest event before it is disconnected (told to reconnect). Defaults
-	// 128 events and 256 KiB.
+	// 128 events and 256 KiB. The stream's log, which is also the replay
+	// window, holds max(queue_events, replay_events) events in at most
+	// queue_bytes (always the newest event, whatever its size): a
+	// subscriber is disconnected when its next event has left the log.
 	QueueEvents   uint32 `protobuf:"varint,5,opt,name=queue_events,json=queueEvents,proto3" json:"queue_events,omitempty"`
 	QueueBytes    uint32 `protobuf:"varint,6,opt,name=queue_bytes,json=queueBytes,proto3" json:"queue_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
