@@ -39,7 +39,7 @@ func TestWithOpenAPIServesTheDocument(t *testing.T) {
 		t.Errorf("document head: %+v", doc)
 	}
 	for _, rt := range gw.Routes() {
-		path := strings.NewReplacer("{name=streams/*}", "{name}", "{name=orders/*}", "{name}").Replace(rt.Path)
+		path := strings.NewReplacer("{name=streams/*}", "streams/{stream}", "{name=orders/*}", "orders/{order}").Replace(rt.Path)
 		if _, ok := doc.Paths[path][strings.ToLower(rt.HTTPMethod)]; !ok {
 			t.Errorf("the document has no operation for %s %s", rt.HTTPMethod, rt.Path)
 		}
@@ -48,7 +48,7 @@ func TestWithOpenAPIServesTheDocument(t *testing.T) {
 		t.Errorf("%d paths, want the 6 of the demo's routes", len(doc.Paths))
 	}
 	// A unary route answers JSON; a stream, events.
-	for path, want := range map[string]string{"/v1/orders": "application/json", "/v1/{name}/updates": "text/event-stream"} {
+	for path, want := range map[string]string{"/v1/orders": "application/json", "/v1/orders/{order}/updates": "text/event-stream"} {
 		for _, op := range doc.Paths[path] {
 			content, _ := op.(map[string]any)["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)
 			if _, ok := content[want]; !ok || len(content) != 1 {

@@ -28,7 +28,7 @@ func TestPrintOpenAPI(t *testing.T) {
 	if doc.OpenAPI != "3.2.0" || doc.Info.Title != "ssegw demo" || len(doc.Servers) != 2 || doc.Servers[0].URL != "https://api.example.com" || doc.Servers[1].URL != "/relative" {
 		t.Errorf("document head %+v", doc)
 	}
-	for _, path := range []string{"/v1/symbols/{symbol}/ticks", "/v1/{name}/events", "/v1/{name}/events:watch", "/examples.demo.v1.DemoService/Fail"} {
+	for _, path := range []string{"/v1/symbols/{symbol}/ticks", "/v1/streams/{stream}/events", "/v1/streams/{stream}/events:watch", "/examples.demo.v1.DemoService/Fail"} {
 		if doc.Paths[path] == nil {
 			t.Errorf("no path %s", path)
 		}
