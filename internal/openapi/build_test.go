@@ -129,7 +129,8 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 		deep := param(t, doc, "/paths/"+ptr("/v1/tree/{string_value}:deep")+"/get", "string_value", "path")
 		expect(t, deep, "/schema", `{"type":"string"}`)
 		expect(t, deep, "/allowReserved", `true`)
-		if desc := deep["description"].(string); !strings.Contains(desc, "`tree/{string_value}`") || !strings.Contains(desc, "unescaped") {
+		if desc := deep["description"].(string); !strings.HasPrefix(desc, "The rest of the request field `string_value`, which the path sets to `tree/{string_value}`.") ||
+			!strings.Contains(desc, "unescaped") {
 			t.Errorf("the rest of a path described as %q", desc)
 		}
 		// A path that differs from another only in its parameters' names is

@@ -12,9 +12,9 @@ import (
 func (b *builder) pathParam(in protoreflect.MessageDescriptor, v variable) (*parameter, error) {
 	p := &parameter{Name: v.name, In: "path", Required: true}
 	if v.rest {
-		// OpenAPI has no parameter of several segments: its clients
-		// percent-encode a "/" in a path parameter, which the gateway
-		// keeps in the value as "%2F".
+		// The rest of the path, whose slashes a client must send
+		// unescaped: OpenAPI has no parameter of several segments, and
+		// the gateway keeps an escaped slash (%2F) in the value.
 		p.AllowReserved = true
 	}
 	if v.field == "" {
@@ -33,11 +33,15 @@ func (b *builder) pathParam(in protoreflect.MessageDescriptor, v variable) (*par
 	if s == nil || fd.IsList() || fd.IsMap() {
 		return nil, fmt.Errorf("path variable %s: field %s cannot be set from a path", v.field, fd.FullName())
 	}
-	if v.form != "" {
+	switch {
+	case v.form != "" && v.rest:
+		s = &Schema{Type: "string"}
+		p.Description = fmt.Sprintf("The rest of the request field `%s`, which the path sets to `%s`.", v.field, v.form)
+	case v.form != "":
 		// One segment of the value.
 		s = &Schema{Type: "string"}
 		p.Description = fmt.Sprintf("A segment of the request field `%s`, which the path sets to `%s`.", v.field, v.form)
-	} else {
+	default:
 		p.Description = fmt.Sprintf("Sets the request field `%s`.", v.field)
 	}
 	if c := comment(fd); c != "" {
