@@ -6,6 +6,10 @@ import (
 	"net/http"
 	"slices"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/ssegw/ssegw/internal/openapi"
 )
 
@@ -67,7 +71,10 @@ func (g *Gateway) OpenAPI(info OpenAPIInfo) ([]byte, error) {
 }
 
 // WithOpenAPI serves the gateway's OpenAPI 3.2 document (see [OpenAPI]) at
-// GET path, such as "/openapi.json", beside its routes.
+// GET path, such as "/openapi.json", beside its routes. A document that
+// cannot be built, such as one of a route it cannot describe, does not
+// stop the gateway: the error is logged and the path answers 500 (see
+// [OpenAPIErrorHandler]).
 func WithOpenAPI(path string, info OpenAPIInfo) Option {
 	return func(c *config) {
 		c.openAPIPath = path
@@ -86,7 +93,29 @@ func OpenAPIHandler(doc []byte) http.Handler {
 	})
 }
 
-// serveOpenAPI adds the route of WithOpenAPI to the gateway's mux.
+// OpenAPIErrorHandler answers requests for an OpenAPI document that could
+// not be built, because of err: 500, with a JSON google.rpc.Status (code
+// INTERNAL) whose message says so and why. The routes do not depend on
+// their document: a gateway serves them all the same.
+func OpenAPIErrorHandler(err error) http.Handler {
+	st := status.New(codes.Internal, "the OpenAPI document could not be built: "+err.Error())
+	body, merr := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(st.Proto())
+	if merr != nil {
+		body = []byte(`{"code":13,"message":"the OpenAPI document could not be built","details":[]}`)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write(body)
+	})
+}
+
+// serveOpenAPI adds the route of WithOpenAPI to the gateway's mux. A
+// document that cannot be built is logged, once, and answered with
+// OpenAPIErrorHandler: the routes are served without it.
 func (g *Gateway) serveOpenAPI() error {
 	path := g.cfg.openAPIPath
 	if path == "" {
@@ -95,11 +124,13 @@ func (g *Gateway) serveOpenAPI() error {
 	if slices.ContainsFunc(g.routes, func(rt *route) bool { return rt.HTTPMethod == http.MethodGet && rt.Path == path }) {
 		return fmt.Errorf("gateway: the OpenAPI document's path %s is a route's path", path)
 	}
-	doc, err := g.OpenAPI(g.cfg.openAPIInfo)
-	if err != nil {
-		return err
+	var h http.Handler
+	if doc, err := g.OpenAPI(g.cfg.openAPIInfo); err != nil {
+		g.cfg.logger.Error("the OpenAPI document could not be built: its path answers 500, the routes are served", "path", path, "error", err)
+		h = OpenAPIErrorHandler(err)
+	} else {
+		h = OpenAPIHandler(doc)
 	}
-	h := OpenAPIHandler(doc)
 	if err := g.mux.HandlePath(http.MethodGet, path, func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 		h.ServeHTTP(w, r)
 	}); err != nil {

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc/codes"
 
 	"github.com/ssegw/ssegw/gateway"
 )
@@ -39,7 +43,7 @@ func TestWithOpenAPIServesTheDocument(t *testing.T) {
 		t.Errorf("document head: %+v", doc)
 	}
 	for _, rt := range gw.Routes() {
-		path := strings.NewReplacer("{name=streams/*}", "{name}", "{name=orders/*}", "{name}").Replace(rt.Path)
+		path := strings.NewReplacer("{name=streams/*}", "streams/{stream}", "{name=orders/*}", "orders/{order}").Replace(rt.Path)
 		if _, ok := doc.Paths[path][strings.ToLower(rt.HTTPMethod)]; !ok {
 			t.Errorf("the document has no operation for %s %s", rt.HTTPMethod, rt.Path)
 		}
@@ -48,7 +52,7 @@ func TestWithOpenAPIServesTheDocument(t *testing.T) {
 		t.Errorf("%d paths, want the 6 of the demo's routes", len(doc.Paths))
 	}
 	// A unary route answers JSON; a stream, events.
-	for path, want := range map[string]string{"/v1/orders": "application/json", "/v1/{name}/updates": "text/event-stream"} {
+	for path, want := range map[string]string{"/v1/orders": "application/json", "/v1/orders/{order}/updates": "text/event-stream"} {
 		for _, op := range doc.Paths[path] {
 			content, _ := op.(map[string]any)["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)
 			if _, ok := content[want]; !ok || len(content) != 1 {
@@ -82,5 +86,47 @@ func TestOpenAPIRefuses(t *testing.T) {
 	gw := newGateway(t, conn)
 	if _, err := gateway.OpenAPI(gateway.OpenAPIInfo{}, gw, gw); err == nil || !strings.Contains(err.Error(), "two operations") {
 		t.Errorf("OpenAPI of two gateways with the same routes: %v", err)
+	}
+}
+
+// TestWithOpenAPIServesTheRoutesOfADocumentThatFails: a route the document
+// cannot describe (a repeated field in the path, which the gateway fills
+// from comma-separated values) does not stop the gateway. Its routes are
+// served, the document's path answers 500 with a JSON status that says
+// why, and the failure is logged once.
+func TestWithOpenAPIServesTheRoutesOfADocumentThatFails(t *testing.T) {
+	_, conn := startKitchenSink(t)
+	var logs logBuffer
+	rule := &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/lists/{repeated_string}"}}
+	gw := newGateway(t, conn,
+		gateway.WithOpenAPI("/openapi.json", gateway.OpenAPIInfo{}),
+		gateway.WithMethodHTTPRule("kitchensink.v1.KitchenSink.Get", rule),
+		gateway.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	base := serveHTTP(t, gw)
+	if _, err := gw.OpenAPI(gateway.OpenAPIInfo{}); err == nil {
+		t.Fatal("the document of a repeated path field was built: the test needs a route it cannot describe")
+	}
+
+	resp := callUnary(t, http.MethodGet, base+"/v1/lists/a,b", nil, "")
+	if resp.status != http.StatusOK || !strings.Contains(string(resp.body), `"repeatedString":["a","b"]`) {
+		t.Errorf("GET /v1/lists/a,b: %d %s", resp.status, resp.body)
+	}
+	for range 2 {
+		resp, _ := do(t, http.MethodGet, base+"/openapi.json", nil, "")
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("GET /openapi.json: %s %q %s", resp.Status, resp.Header.Get("Content-Type"), body)
+		}
+		code, message := statusOf(t, body)
+		if code != int(codes.Internal) || !strings.Contains(message, "the OpenAPI document could not be built") || !strings.Contains(message, "repeated_string") {
+			t.Errorf("GET /openapi.json: %s", body)
+		}
+	}
+	if n := strings.Count(logs.String(), "the OpenAPI document could not be built"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, logs.String())
 	}
 }

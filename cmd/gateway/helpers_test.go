@@ -37,11 +37,18 @@ type instance struct {
 // that it exited cleanly.
 func startGateway(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Helper()
+	return startGatewayLogging(t, io.Discard, env, args...)
+}
+
+// startGatewayLogging is startGateway with the gateway's log written to
+// stderr.
+func startGatewayLogging(t *testing.T, stderr io.Writer, env map[string]string, args ...string) *instance {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	inst := &instance{stop: cancel, done: make(chan error, 1), lines: make(chan string, 1000)}
 	go func() {
-		err := runEnv(ctx, args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw, io.Discard)
+		err := runEnv(ctx, args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw, stderr)
 		pw.CloseWithError(io.EOF)
 		inst.done <- err
 	}()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -38,13 +39,26 @@ func openAPIOnMain(cfg *config.Config) bool {
 // serveOpenAPI answers with the description once the routes are known, and
 // 503 until then.
 func (a *app) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
-	doc := a.openAPI.Load()
-	if doc == nil {
+	h := a.openAPI.Load()
+	if h == nil {
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "the routes are not known yet: "+errNotReady.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	gateway.OpenAPIHandler(*doc).ServeHTTP(w, r)
+	(*h).ServeHTTP(w, r)
+}
+
+// openAPIHandler builds the description of the routes of gws and returns
+// the handler that serves it. A description that cannot be built does not
+// stop the gateway, whose routes do not depend on it: the error is logged
+// once, and the handler answers 500 with a JSON status that says why.
+func openAPIHandler(cfg *config.Config, gws []*gateway.Gateway, base string, logger *slog.Logger) http.Handler {
+	doc, err := openAPIDocument(cfg, gws, base)
+	if err != nil {
+		logger.Error("the OpenAPI description could not be built: "+openAPIPath+" answers 500, the routes are served", "error", err)
+		return gateway.OpenAPIErrorHandler(err)
+	}
+	return gateway.OpenAPIHandler(doc)
 }
 
 // openAPIDocument describes the routes of gws. base is the URL the main

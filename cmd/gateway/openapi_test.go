@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ssegw/ssegw/internal/kitchensink"
 )
 
 func TestPrintOpenAPI(t *testing.T) {
@@ -28,7 +34,7 @@ func TestPrintOpenAPI(t *testing.T) {
 	if doc.OpenAPI != "3.2.0" || doc.Info.Title != "ssegw demo" || len(doc.Servers) != 2 || doc.Servers[0].URL != "https://api.example.com" || doc.Servers[1].URL != "/relative" {
 		t.Errorf("document head %+v", doc)
 	}
-	for _, path := range []string{"/v1/symbols/{symbol}/ticks", "/v1/{name}/events", "/v1/{name}/events:watch", "/examples.demo.v1.DemoService/Fail"} {
+	for _, path := range []string{"/v1/symbols/{symbol}/ticks", "/v1/streams/{stream}/events", "/v1/streams/{stream}/events:watch", "/examples.demo.v1.DemoService/Fail"} {
 		if doc.Paths[path] == nil {
 			t.Errorf("no path %s", path)
 		}
@@ -85,4 +91,55 @@ func TestOpenAPIIsServedBesideHealth(t *testing.T) {
 			t.Errorf("/openapi.json when turned off: %d, want 404", code)
 		}
 	})
+}
+
+// TestADescriptionThatFailsStopsNoRoute: a route the OpenAPI description
+// cannot describe (a repeated field in the path, which the gateway fills
+// from comma-separated values) makes --print-openapi fail with the error,
+// while a serving gateway serves its routes, logs the error once, and
+// answers /openapi.json with 500 and a JSON status that says why.
+func TestADescriptionThatFailsStopsNoRoute(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	srv, err := kitchensink.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	content := "listen: 127.0.0.1:0\nbackends:\n  - target: " + srv.Addr + "\n    methods:\n" +
+		"      kitchensink.v1.KitchenSink.Get: {get: '/v1/lists/{repeated_string}'}\n"
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	err = runEnv(ctx, []string{"--config", file, "--print-openapi"}, func(string) (string, bool) { return "", false }, &out, io.Discard)
+	if err == nil || exitCode(err) == 0 || !strings.Contains(err.Error(), "repeated_string") {
+		t.Errorf("--print-openapi of a route it cannot describe: %v (exit status %d)", err, exitCode(err))
+	}
+	if out.Len() != 0 {
+		t.Errorf("--print-openapi printed %.200q", out.String())
+	}
+
+	var logs syncBuffer
+	gw := startGatewayLogging(t, &logs, nil, "--config", file)
+	if code, body := get(t, http.DefaultClient, gw.base+"/v1/lists/a,b"); code != http.StatusOK || !strings.Contains(body, `"repeatedString":["a","b"]`) {
+		t.Errorf("GET /v1/lists/a,b: %d %.200s", code, body)
+	}
+	for range 2 {
+		code, body := get(t, http.DefaultClient, gw.base+"/openapi.json")
+		var st struct {
+			Code    int
+			Message string
+			Details []any
+		}
+		if err := json.Unmarshal([]byte(body), &st); err != nil || code != http.StatusInternalServerError || st.Code != 13 || st.Details == nil ||
+			!strings.Contains(st.Message, "the OpenAPI document could not be built") || !strings.Contains(st.Message, "repeated_string") {
+			t.Errorf("/openapi.json: %d %.300s", code, body)
+		}
+	}
+	if n := strings.Count(logs.String(), "the OpenAPI description could not be built"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, logs.String())
+	}
 }

@@ -208,12 +208,8 @@ func serve(ctx context.Context, cfg *config.Config, a *app, shared sharedOptions
 
 	base := scheme + "://" + lis.Addr().String()
 	if cfg.OpenAPI.Enabled {
-		doc, err := openAPIDocument(cfg, gws, listenURL(scheme, lis.Addr().String()))
-		if err != nil {
-			stopServers()
-			return err
-		}
-		a.openAPI.Store(&doc)
+		h := openAPIHandler(cfg, gws, listenURL(scheme, lis.Addr().String()), logger)
+		a.openAPI.Store(&h)
 	}
 	fmt.Fprintf(stdout, "ssegw listening on %s\n", base)
 	if adminLis != nil {

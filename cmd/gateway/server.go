@@ -19,7 +19,7 @@ import (
 // the backends, and whether the process is draining.
 type app struct {
 	routes   atomic.Pointer[http.Handler] // nil until discovery ends
-	openAPI  atomic.Pointer[[]byte]       // the routes' description; nil until discovery ends
+	openAPI  atomic.Pointer[http.Handler] // serves the routes' description; nil until discovery ends
 	backends []*backend
 	draining atomic.Bool
 }

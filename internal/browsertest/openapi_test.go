@@ -84,7 +84,7 @@ window.report = () => ({got, ended});
 	}
 	paths := map[string]string{
 		"ticks":    "/v1/symbols/{symbol}/ticks",
-		"sequence": "/v1/{name}/events",
+		"sequence": "/v1/streams/{stream}/events",
 		"fail":     "/examples.demo.v1.DemoService/Fail",
 	}
 	counts := map[string]int{}

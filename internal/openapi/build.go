@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -37,6 +38,7 @@ func Build(desc Info, routes []Route, opts ...Option) ([]byte, error) {
 		cfg:        cfg,
 		comps:      newComponents(cfg.marshal),
 		operations: map[string]bool{},
+		shapes:     map[string]string{},
 		events:     map[protoreflect.FullName]*Schema{},
 		tags:       map[string]bool{},
 		doc: document{
@@ -83,6 +85,7 @@ type builder struct {
 	comps      *components
 	doc        document
 	operations map[string]bool                   // operation ids taken
+	shapes     map[string]string                 // each path by its form with unnamed parameters
 	events     map[protoreflect.FullName]*Schema // event schema of each streaming method
 	tags       map[string]bool
 	streams    bool // some route is a stream
@@ -147,6 +150,8 @@ func (b *builder) add(rt Route) error {
 		}
 	}
 	if rt.Body != "*" {
+		// A route whose body is the whole request reads no query
+		// parameter that sets a field.
 		op.Parameters = append(op.Parameters, b.queryParams(md.Input(), "", nil, bound, map[protoreflect.FullName]bool{md.Input().FullName(): true})...)
 	}
 	op.Parameters = append(op.Parameters, b.gatewayParams(rt)...)
@@ -174,7 +179,41 @@ func (b *builder) add(rt Route) error {
 		op.Responses.set("200", &response{Description: desc, Content: content("application/json", &mediaType{Schema: s})})
 	}
 	b.errorResponsesOf(op.Responses, op.RequestBody != nil)
-	return b.place(tpl.path, rt.Method, op)
+	return b.place(b.samePath(tpl.path, op), rt.Method, op)
+}
+
+// templateExpression matches the parameters of an OpenAPI path.
+var templateExpression = regexp.MustCompile(`\{[^{}]*\}`)
+
+// samePath returns the path already in the document that differs from path
+// only in the names of its parameters, renaming op's path parameters after
+// it, or else path. OpenAPI holds such paths for one path, which cannot be
+// written twice.
+func (b *builder) samePath(path string, op *operation) string {
+	shape := templateExpression.ReplaceAllString(path, "{}")
+	first, ok := b.shapes[shape]
+	if !ok {
+		b.shapes[shape] = path
+		return path
+	}
+	if first == path {
+		return path
+	}
+	names := map[string]string{}
+	var renames []string // for the forms in descriptions
+	theirs := templateExpression.FindAllString(first, -1)
+	for i, ours := range templateExpression.FindAllString(path, -1) {
+		names[strings.Trim(ours, "{}")] = strings.Trim(theirs[i], "{}")
+		renames = append(renames, ours, theirs[i])
+	}
+	forms := strings.NewReplacer(renames...)
+	for _, p := range op.Parameters {
+		if p.In == "path" {
+			p.Name = names[p.Name]
+			p.Description = forms.Replace(p.Description)
+		}
+	}
+	return first
 }
 
 // place puts op on its path, refusing a second operation for one HTTP

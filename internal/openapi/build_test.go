@@ -25,6 +25,9 @@ func kitchenSinkRoutes(t testing.TB, d *kitchensink.Descriptors) []openapi.Route
 		{Method: "GET", Path: "/v1/everything", Desc: echo, Stream: stream},
 		{Method: "GET", Path: "/v1/{string_value=things/*}/echo", Desc: echo, Stream: stream},
 		{Method: "GET", Path: "/v1/{string_value=tree/**}:deep", Desc: echo, Stream: stream},
+		{Method: "GET", Path: "/v1/{string_value=shelves/*}", Desc: echo, Stream: stream},
+		{Method: "GET", Path: "/v1/{string_value=shelves/*/books/*}", Desc: echo, Stream: stream},
+		{Method: "POST", Path: "/v1/{string_value=shelves/*}/books", Body: "inner", Desc: echo, Stream: stream},
 		{Method: "GET", Path: "/v1/everything/inner/{inner.name}/{inner.color}", Desc: echo, Stream: stream},
 		{Method: "POST", Path: "/v1/everything/{string_value}:inner", Body: "inner", Desc: echo, Stream: stream},
 		{Method: "POST", Path: "/v1/everything:echo", Body: "*", Desc: echo, Stream: stream},
@@ -35,6 +38,7 @@ func kitchenSinkRoutes(t testing.TB, d *kitchensink.Descriptors) []openapi.Route
 		{Method: "GET", Path: "/v1/legacy/{id}", ResponseBody: "child", Desc: method(t, d, "EchoLegacy")},
 		{Method: "LIST", Path: "/v1/legacy", Desc: method(t, d, "EchoLegacy")},
 		{Method: "PATCH", Path: "/v1/modern/{name}", Body: "*", Desc: method(t, d, "EchoModern")},
+		{Method: "DELETE", Path: "/v1/shelves/{name}", Desc: method(t, d, "EchoModern")},
 	}
 }
 
@@ -85,9 +89,12 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	wantPaths := []string{"/kitchensink.v1.KitchenSink/Plain", "/v1/emit", "/v1/everything", "/v1/everything/inner/{inner.name}/{inner.color}",
-		"/v1/everything/{string_value}:inner", "/v1/everything:echo", "/v1/legacy", "/v1/legacy/{id}", "/v1/modern/{name}",
-		"/v1/{name}/watch", "/v1/{string_value}/echo", "/v1/{string_value}:deep"}
+	// Variables of several segments are written out, so that each route
+	// has a path of its own and no parameter holds a "/".
+	wantPaths := []string{"/kitchensink.v1.KitchenSink/Plain", "/v1/counters/{counter}/watch", "/v1/emit", "/v1/everything",
+		"/v1/everything/inner/{inner.name}/{inner.color}", "/v1/everything/{string_value}:inner", "/v1/everything:echo", "/v1/legacy",
+		"/v1/legacy/{id}", "/v1/modern/{name}", "/v1/shelves/{shelf}", "/v1/shelves/{shelf}/books", "/v1/shelves/{shelf}/books/{book}",
+		"/v1/things/{thing}/echo", "/v1/tree/{string_value}:deep"}
 	if !slices.Equal(paths, wantPaths) {
 		t.Errorf("paths %q, want %q", paths, wantPaths)
 	}
@@ -95,15 +102,44 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 	everything := "/paths/" + ptr("/v1/everything") + "/get"
 	expect(t, doc, everything+"/operationId", `"KitchenSink_Echo"`)
 	expect(t, doc, everything+"/summary", `"Echo sends the request back."`)
-	expect(t, doc, "/paths/"+ptr("/v1/{string_value}/echo")+"/get/operationId", `"KitchenSink_Echo_2"`)
+	expect(t, doc, "/paths/"+ptr("/v1/things/{thing}/echo")+"/get/operationId", `"KitchenSink_Echo_2"`)
 
 	t.Run("path parameters", func(t *testing.T) {
-		things := param(t, doc, "/paths/"+ptr("/v1/{string_value}/echo")+"/get", "string_value", "path")
-		expect(t, things, "/schema", `{"type":"string","pattern":"^things/[^/]+$"}`)
+		things := param(t, doc, "/paths/"+ptr("/v1/things/{thing}/echo")+"/get", "thing", "path")
+		expect(t, things, "/schema", `{"type":"string"}`)
 		expect(t, things, "/required", `true`)
-		expect(t, things, "/allowReserved", `true`)
-		deep := param(t, doc, "/paths/"+ptr("/v1/{string_value}:deep")+"/get", "string_value", "path")
-		expect(t, deep, "/schema/pattern", `"^tree/.+$"`)
+		if _, ok := things["allowReserved"]; ok {
+			t.Error("a segment of a variable allows reserved characters")
+		}
+		if desc := things["description"].(string); !strings.Contains(desc, "`string_value`, which the path sets to `things/{thing}`") {
+			t.Errorf("a segment of a variable described as %q", desc)
+		}
+		book := "/paths/" + ptr("/v1/shelves/{shelf}/books/{book}") + "/get"
+		if p := params(t, doc, book, "path"); !slices.Equal(p, []string{"shelf", "book"}) {
+			t.Errorf("path parameters of /v1/{string_value=shelves/*/books/*}: %q", p)
+		}
+		if desc := param(t, doc, book, "book", "path")["description"].(string); !strings.Contains(desc, "`shelves/{shelf}/books/{book}`") {
+			t.Errorf("a segment of a variable described as %q", desc)
+		}
+		if q := params(t, doc, book, "query"); slices.Contains(q, "stringValue") || !slices.Contains(q, "int64Value") {
+			t.Errorf("query parameters of a route with a variable of several segments: %q", q)
+		}
+		expect(t, doc, "/paths/"+ptr("/v1/shelves/{shelf}")+"/get/operationId", `"KitchenSink_Echo_4"`)
+		expect(t, doc, "/paths/"+ptr("/v1/shelves/{shelf}/books")+"/post/operationId", `"KitchenSink_Echo_6"`)
+		deep := param(t, doc, "/paths/"+ptr("/v1/tree/{string_value}:deep")+"/get", "string_value", "path")
+		expect(t, deep, "/schema", `{"type":"string"}`)
+		expect(t, deep, "/allowReserved", `true`)
+		if desc := deep["description"].(string); !strings.HasPrefix(desc, "The rest of the request field `string_value`, which the path sets to `tree/{string_value}`.") ||
+			!strings.Contains(desc, "unescaped") {
+			t.Errorf("the rest of a path described as %q", desc)
+		}
+		// A path that differs from another only in its parameters' names is
+		// the same path: the second route takes the first one's names.
+		del := "/paths/" + ptr("/v1/shelves/{shelf}") + "/delete"
+		expect(t, doc, del+"/operationId", `"KitchenSink_EchoModern_2"`)
+		if desc := param(t, doc, del, "shelf", "path")["description"].(string); desc != "Sets the request field `name`." {
+			t.Errorf("a renamed parameter described as %q", desc)
+		}
 		inner := "/paths/" + ptr("/v1/everything/inner/{inner.name}/{inner.color}") + "/get"
 		expect(t, param(t, doc, inner, "inner.name", "path"), "/schema", `{"type":"string"}`)
 		expect(t, param(t, doc, inner, "inner.color", "path"), "/schema", `{"$ref":"#/components/schemas/kitchensink.v1.Color"}`)
@@ -158,8 +194,13 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 		}
 		whole := "/paths/" + ptr("/v1/everything:echo") + "/post"
 		expect(t, doc, whole+"/requestBody/content/application~1json/schema", `{"$ref":"#/components/schemas/kitchensink.v1.Everything"}`)
-		if q := params(t, doc, whole, "query"); !slices.Equal(q, []string{"request"}) {
+		// The gateway refuses every query parameter of a route whose body
+		// is the request, the request parameter too.
+		if q := params(t, doc, whole, "query"); len(q) != 0 {
 			t.Errorf("query parameters of a route whose body is the request: %q", q)
+		}
+		if q := params(t, doc, inner, "query"); !slices.Contains(q, "request") {
+			t.Errorf("no request parameter on a route whose body is a field: %q", q)
 		}
 		expect(t, doc, whole+"/responses/413", `{"$ref":"#/components/responses/ContentTooLarge"}`)
 		expect(t, doc, whole+"/responses/408", `{"$ref":"#/components/responses/RequestTimeout"}`)
@@ -182,7 +223,7 @@ func TestDocumentOfEveryRouteForm(t *testing.T) {
 	})
 
 	t.Run("events", func(t *testing.T) {
-		watch := "/paths/" + ptr("/v1/{name}/watch") + "/get"
+		watch := "/paths/" + ptr("/v1/counters/{counter}/watch") + "/get"
 		expect(t, doc, watch+"/responses/200/content/text~1event-stream/itemSchema", `{"$ref":"#/components/schemas/kitchensink.v1.KitchenSink.Watch.Event"}`)
 		if h := params(t, doc, watch, "header"); !slices.Equal(h, []string{"Last-Event-ID"}) {
 			t.Errorf("header parameters of a resumable stream: %q", h)
@@ -329,7 +370,7 @@ func TestMarshalOptionsChangeSchemas(t *testing.T) {
 	expect(t, doc, s+"kitchensink.v1.Everything/properties/choiceInner/$ref", `"#/components/schemas/kitchensink.v1.Inner"`)
 
 	_, doc = build(t, kitchenSinkRoutes(t, d), openapi.WithRequestParam("req"), openapi.WithLastEventIDParam("after"), openapi.WithAccessTokenParam("access_token"))
-	watch := "/paths/" + ptr("/v1/{name}/watch") + "/get"
+	watch := "/paths/" + ptr("/v1/counters/{counter}/watch") + "/get"
 	for _, name := range []string{"req", "after", "access_token"} {
 		param(t, doc, watch, name, "query")
 	}

@@ -8,12 +8,14 @@
 // method's descriptor, and for a server-streaming route how its events are
 // named and shaped) and returns the document as JSON:
 //
-//   - every route with its path parameters (a variable such as
-//     {name=shelves/*} is one parameter whose pattern is what it matches),
-//     its query parameters (typed, by dotted JSON field names, repeated
-//     fields as arrays, maps as name[key]=value), the gateway's own request
-//     and last event id parameters, the Last-Event-ID header of resumable
-//     streams, and its request body;
+//   - every route with its path parameters (a variable of several
+//     segments is written out, segment by segment, as OpenAPI parameters
+//     hold no "/": {name=shelves/*} gives the path shelves/{shelf}), its
+//     query parameters (typed, by dotted JSON field names, repeated fields
+//     as arrays, maps as name[key]=value; none on a route whose body is the
+//     whole request), the gateway's own request and last event id
+//     parameters, the Last-Event-ID header of resumable streams, and its
+//     request body;
 //   - a unary route's JSON response; a streaming route's text/event-stream
 //     response, whose itemSchema (OpenAPI 3.2's description of each event)
 //     lists the kinds of events: the messages (or their shaped cases) with

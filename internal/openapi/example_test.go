@@ -60,12 +60,12 @@ func ExampleBuild() {
 		panic(err)
 	}
 	for _, line := range strings.Split(string(doc), "\n") {
-		if strings.Contains(line, `"/v1/`) || strings.Contains(line, `"summary"`) || strings.Contains(line, `"pattern": "^orders`) {
+		if strings.Contains(line, `"/v1/`) || strings.Contains(line, `"summary"`) || strings.Contains(line, "which the path sets") {
 			fmt.Println(strings.TrimSpace(line))
 		}
 	}
 	// Output:
-	// "/v1/{name}:watch": {
+	// "/v1/orders/{order}:watch": {
 	// "summary": "Watch streams the changes of an order.",
-	// "pattern": "^orders/[^/]+$"
+	// "description": "The order, \"orders/{id}\".\n\nA segment of the request field `name`, which the path sets to `orders/{order}`.",
 }

@@ -148,7 +148,7 @@ func TestStreamsMatchTheDocument(t *testing.T) {
 		checkEvents(t, emit, evs, "", "error")
 	})
 	t.Run("ids and heartbeat events", func(t *testing.T) {
-		watch, err := doc.ItemSchema("GET", "/v1/{name}/watch")
+		watch, err := doc.ItemSchema("GET", "/v1/counters/{counter}/watch")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,4 +283,63 @@ func sample(t *testing.T, doc map[string]any, s map[string]any) any {
 	}
 	t.Fatalf("no sample for %v", s)
 	return nil
+}
+
+// TestDocumentedPathsReachTheirFields fills the path parameters of routes
+// whose variables span several segments, as a client of the document does,
+// and checks that the gateway serves the URL and sets the field to the
+// form the parameters' descriptions give.
+func TestDocumentedPathsReachTheirFields(t *testing.T) {
+	gw, base := kitchenSinkGateway(t)
+	raw, err := gw.OpenAPI(gateway.OpenAPIInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		values map[string]string
+		want   string
+	}{
+		{"/v1/things/{thing}/echo", map[string]string{"thing": "a b"}, "things/a b"},
+		{"/v1/tree/{string_value}:deep", map[string]string{"string_value": "x"}, "tree/x"},
+		// The rest of a path: its slashes unescaped, as the description
+		// says, and an escaped one kept escaped.
+		{"/v1/tree/{string_value}:deep", map[string]string{"string_value": "x/y"}, "tree/x/y"},
+		{"/v1/tree/{string_value}:deep", map[string]string{"string_value": "x%2Fy"}, "tree/x%2Fy"},
+	} {
+		op := "/paths/" + ptr(tc.path) + "/get"
+		target := tc.path
+		for name, v := range tc.values {
+			p := param(t, doc, op, name, "path")
+			if p["allowReserved"] == true {
+				target = strings.ReplaceAll(target, "{"+name+"}", strings.ReplaceAll(v, " ", "%20"))
+			} else {
+				target = strings.ReplaceAll(target, "{"+name+"}", (&url.URL{Path: v}).EscapedPath())
+			}
+		}
+		evs := events(t, "GET", base+target, "")
+		var got struct{ StringValue string }
+		if len(evs) != 2 || json.Unmarshal(evs[0].Data, &got) != nil || got.StringValue != tc.want {
+			t.Errorf("GET %s: %v, want stringValue %q", target, evs, tc.want)
+		}
+	}
+
+	// A route whose body is the request lists no query parameter, and the
+	// gateway refuses the request parameter there.
+	create := "/paths/" + ptr("/v1/items") + "/post"
+	if q := params(t, doc, create, "query"); len(q) != 0 {
+		t.Errorf("query parameters of POST /v1/items (body \"*\"): %q", q)
+	}
+	resp, err := http.Post(base+"/v1/items?request=%7B%7D", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST /v1/items?request={}: %s, want 400", resp.Status)
+	}
 }

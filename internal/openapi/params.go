@@ -11,12 +11,17 @@ import (
 // pathParam is the parameter of a path template variable.
 func (b *builder) pathParam(in protoreflect.MessageDescriptor, v variable) (*parameter, error) {
 	p := &parameter{Name: v.name, In: "path", Required: true}
+	if v.rest {
+		// The rest of the path, whose slashes a client must send
+		// unescaped: OpenAPI has no parameter of several segments, and
+		// the gateway keeps an escaped slash (%2F) in the value.
+		p.AllowReserved = true
+	}
 	if v.field == "" {
 		p.Description = "Any path segment; it sets no request field."
 		p.Schema = &Schema{Type: "string"}
-		if v.segments != "" {
-			p.Description = "Any path segments; they set no request field."
-			p.AllowReserved = true
+		if v.rest {
+			p.Description = "Any path segments, their slashes unescaped; they set no request field."
 		}
 		return p, nil
 	}
@@ -28,18 +33,22 @@ func (b *builder) pathParam(in protoreflect.MessageDescriptor, v variable) (*par
 	if s == nil || fd.IsList() || fd.IsMap() {
 		return nil, fmt.Errorf("path variable %s: field %s cannot be set from a path", v.field, fd.FullName())
 	}
-	p.Description = fmt.Sprintf("Sets the request field `%s`.", v.field)
+	switch {
+	case v.form != "" && v.rest:
+		s = &Schema{Type: "string"}
+		p.Description = fmt.Sprintf("The rest of the request field `%s`, which the path sets to `%s`.", v.field, v.form)
+	case v.form != "":
+		// One segment of the value.
+		s = &Schema{Type: "string"}
+		p.Description = fmt.Sprintf("A segment of the request field `%s`, which the path sets to `%s`.", v.field, v.form)
+	default:
+		p.Description = fmt.Sprintf("Sets the request field `%s`.", v.field)
+	}
 	if c := comment(fd); c != "" {
 		p.Description = c + "\n\n" + p.Description
 	}
-	if v.segments != "" {
-		// The value spans several segments: its slashes are part of it, so
-		// they are sent as they are, not percent-encoded.
-		cp := *s
-		cp.Pattern = v.pattern()
-		s = &cp
-		p.AllowReserved = true
-		p.Description += fmt.Sprintf(" The value has the form `%s` and its slashes are sent unescaped.", v.segments)
+	if v.rest {
+		p.Description += " It is the rest of the path, one or more segments: send the slashes between them unescaped, as the gateway keeps an escaped slash (%2F) in the value."
 	}
 	p.Schema = s
 	return p, nil
@@ -153,10 +162,11 @@ func isWellKnown(md protoreflect.MessageDescriptor) bool {
 	return md.ParentFile().Package() == "google.protobuf"
 }
 
-// gatewayParams are the parameters the gateway reads itself.
+// gatewayParams are the parameters the gateway reads itself. A route whose
+// body is the whole request takes it there, not in the request parameter.
 func (b *builder) gatewayParams(rt Route) []*parameter {
 	var out []*parameter
-	if b.cfg.requestParam != "" {
+	if b.cfg.requestParam != "" && rt.Body != "*" {
 		out = append(out, &parameter{
 			Name: b.cfg.requestParam, In: "query",
 			Description: "The whole request message as JSON, for what the other parameters cannot express, such as repeated messages. " +
