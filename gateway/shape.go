@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -62,11 +63,11 @@ func newShape(md protoreflect.MethodDescriptor, opts *ssegwv1.StreamOptions, hea
 	out := md.Output()
 	switch {
 	case sh.GetEventOneof() != "" && opts.GetEvent() != "":
-		return nil, fmt.Errorf("shape.event_oneof excludes event: events are named after the oneof's cases")
+		return nil, errors.New("shape.event_oneof excludes event: events are named after the oneof's cases")
 	case sh.GetEventOneof() != "" && sh.GetEventField() != "":
-		return nil, fmt.Errorf("shape.event_oneof excludes shape.event_field: events are named after the oneof's cases")
+		return nil, errors.New("shape.event_oneof excludes shape.event_field: events are named after the oneof's cases")
 	case sh.GetEventOneof() != "" && sh.GetDataField() != "":
-		return nil, fmt.Errorf("shape.event_oneof excludes shape.data_field: the data is the value of the case that is set")
+		return nil, errors.New("shape.event_oneof excludes shape.data_field: the data is the value of the case that is set")
 	case sh.GetEventField() != "" && opts.GetEvent() != "":
 		return nil, fmt.Errorf("shape.event_field excludes event: events are named by the field")
 	}

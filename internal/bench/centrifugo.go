@@ -119,7 +119,7 @@ func startCentrifugo(ctx context.Context, bin, dir string) (*centrifugoServer, e
 		}
 		select {
 		case werr := <-c.done:
-			return nil, fmt.Errorf("Centrifugo exited: %v (last publish: %v)", werr, err)
+			return nil, fmt.Errorf("Centrifugo exited: %w (last publish: %v)", werr, err)
 		default:
 		}
 		if time.Now().After(deadline) {

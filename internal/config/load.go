@@ -462,7 +462,7 @@ func tags(t reflect.Type) []string {
 func setScalar(v reflect.Value, s string) error {
 	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		if err := u.UnmarshalText([]byte(s)); err != nil {
-			return fmt.Errorf("invalid value %q: %v", s, err)
+			return fmt.Errorf("invalid value %q: %w", s, err)
 		}
 		return nil
 	}

@@ -77,11 +77,11 @@ func compile(ctx context.Context, files, importPaths []string) ([]protoreflect.F
 	}
 	switch {
 	case len(problems) == 1:
-		return nil, fmt.Errorf("compiling .proto files: %s", problems[0])
+		return nil, &compileError{fmt.Sprintf("compiling .proto files: %s", problems[0]), err}
 	case len(problems) == maxCompileErrors:
-		return nil, fmt.Errorf("compiling .proto files: the first %d errors:\n%s", len(problems), strings.Join(problems, "\n"))
+		return nil, &compileError{fmt.Sprintf("compiling .proto files: the first %d errors:\n%s", len(problems), strings.Join(problems, "\n")), err}
 	case len(problems) > 1:
-		return nil, fmt.Errorf("compiling .proto files: %d errors:\n%s", len(problems), strings.Join(problems, "\n"))
+		return nil, &compileError{fmt.Sprintf("compiling .proto files: %d errors:\n%s", len(problems), strings.Join(problems, "\n")), err}
 	}
 	return nil, fmt.Errorf("compiling .proto files: %w", err)
 }
@@ -212,3 +212,13 @@ func normalized(fd protoreflect.FileDescriptor) (*descriptorpb.FileDescriptorPro
 	}
 	return out, nil
 }
+
+// compileError says what was wrong with .proto files in the words of the
+// problems found, and wraps the compiler's error.
+type compileError struct {
+	msg string
+	err error
+}
+
+func (e *compileError) Error() string { return e.msg }
+func (e *compileError) Unwrap() error { return e.err }

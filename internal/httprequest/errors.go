@@ -34,6 +34,7 @@ type Error struct {
 	Err error
 }
 
+// Error says where the request was wrong, and how.
 func (e *Error) Error() string {
 	switch e.Source {
 	case Path:

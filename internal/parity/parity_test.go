@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -307,4 +306,3 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-var _ = url.QueryEscape
