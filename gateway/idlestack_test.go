@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,11 @@ func TestIdleStreamStack(t *testing.T) {
 	mux.Handle(floorRoute, floorHandler(conn, api))
 	mux.Handle("/", gw)
 	base := serveH1H2(t, mux)
+	// The subscribers of shared streams, each of a stream of its own
+	// (one whose backend call has sent its message and lingers would
+	// be joined live, and wait).
+	sharedBase := serveH1H2(t, newGateway(t, conn, gateway.WithDescriptorSetFile(setFile),
+		gateway.WithSharing(kitchensink.ServiceName+".Watch", nil)))
 
 	for _, proto := range protocols {
 		t.Run(proto, func(t *testing.T) {
@@ -96,6 +102,19 @@ func TestIdleStreamStack(t *testing.T) {
 			}
 			if ssegw.goroutines > floor.goroutines+0.1 {
 				t.Errorf("an idle stream holds %.1f goroutines, the floor %.1f", ssegw.goroutines, floor.goroutines)
+			}
+
+			shared := measureIdle(t, client, sharedBase+"/v1/counters/idle-"+proto+"-%d/watch", "ssegw/gateway.(*subscription).follow")
+			t.Logf("%s: shared streams' subscribers' stacks %v", proto, shared.stacks)
+			n = 0
+			for size, count := range shared.stacks {
+				n += count
+				if size > limit {
+					t.Errorf("%d of %d idle subscribers' goroutines hold %d bytes of stack, want at most %d", count, idleStreams, size, limit)
+				}
+			}
+			if n != idleStreams {
+				t.Errorf("%d goroutines of subscribers, want %d", n, idleStreams)
 			}
 		})
 	}
@@ -136,12 +155,17 @@ func measureIdle(t *testing.T, client *http.Client, url, handler string) idleUse
 	return use
 }
 
-// openIdle opens n streams of url and reads the first event of each.
+// openIdle opens n streams of url and reads the first event of each. A
+// url with a %d verb opens n URLs, numbered.
 func openIdle(t *testing.T, client *http.Client, url string, n int) []*stream {
 	t.Helper()
 	streams := make([]*stream, n)
 	for i := range streams {
-		streams[i] = subscribe(t, client, url, nil)
+		u := url
+		if strings.Contains(url, "%d") {
+			u = fmt.Sprintf(url, i)
+		}
+		streams[i] = subscribe(t, client, u, nil)
 		streams[i].nextData(t)
 	}
 	return streams

@@ -1,14 +1,15 @@
 package gateway
 
 import (
+	"context"
 	"errors"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"io"
 	"net/http"
 	"strconv"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ssegw/ssegw/internal/fanout"
@@ -39,48 +40,98 @@ const (
 // sharedBatch is how many events a subscriber takes from the log at once.
 const sharedBatch = 16
 
-// serveShared serves one subscriber of a shared stream.
+// serveShared serves one subscriber of a shared stream. As for other
+// streams (see serve), the work up to the committed response runs on a
+// goroutine of its own, and the handler's goroutine only waits for the
+// stream's events and writes them, on a small stack.
 func (g *Gateway) serveShared(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
-	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
-	if sr != nil {
-		defer sr.end()
-	}
-	if !ok {
+	var s *subscription
+	onFreshStack(func() { s = g.subscribe(rt, w, r, pathParams) })
+	if s == nil {
 		return
 	}
+	defer s.end()
+	s.follow()
+}
+
+// subscription is a subscriber's SSE stream, from its committed response
+// to its end.
+type subscription struct {
+	g   *Gateway
+	m   *method
+	sr  *streamRecord
+	ctx context.Context // sr.end cancels it
+	sub *fanout.Subscriber
+	sm  *shareMetrics // nil without metrics
+	ew  *eventWriter
+}
+
+// subscribe takes a request up to its committed response: it joins the
+// shared stream and writes the response's headers. It returns nil when
+// the request has been answered (and the subscription ended) already.
+func (g *Gateway) subscribe(rt *route, w http.ResponseWriter, r *http.Request, pathParams map[string]string) *subscription {
+	sr, w, req, md, ok := g.prepare(rt, w, r, pathParams)
+	s := &subscription{g: g, m: rt.method, sr: sr}
+	live := false
+	defer func() {
+		if !live {
+			s.end()
+		}
+	}()
+	if !ok {
+		return nil
+	}
 	ctx, cancel := sr.context(r.Context()) // sr.end cancels it
+	s.ctx = ctx
 	m := rt.method
 	sub, err := g.joinShared(sr, m, req, md)
 	if err != nil {
 		sr.refuse(w, err)
-		return
+		return nil
 	}
-	sm := m.share.metrics
-	if sm != nil {
-		sm.subscribers.Inc()
-		sm.joins.WithLabelValues(sr.join).Inc()
-		sm.replayed.Add(float64(sr.replayed))
+	s.sub, s.sm = sub, m.share.metrics
+	if s.sm != nil {
+		s.sm.subscribers.Inc()
+		s.sm.joins.WithLabelValues(sr.join).Inc()
+		s.sm.replayed.Add(float64(sr.replayed))
 	}
-	defer func() {
-		sub.Close()
-		if sm != nil {
-			sm.subscribers.Dec()
-		}
-	}()
 	header, err := sub.Open(ctx)
 	if err != nil {
 		sr.refuse(w, err)
-		return
+		return nil
 	}
 	backendHeader, _ := header.(metadata.MD)
 	g.commit(w, backendHeader)
 	sr.opened()
-	ew := newEventWriter(w, nil, cancel, m.heartbeat, m.heartbeatEvent, sr)
-	defer ew.close()
-	if ew.start(g.cfg.retry) != nil {
-		return
+	s.ew = newEventWriter(w, nil, cancel, m.heartbeat, m.heartbeatEvent, sr)
+	if s.ew.start(g.cfg.retry) != nil {
+		return nil
 	}
+	live = true
+	return s
+}
 
+// end ends the subscription: its event writer, its place in the shared
+// stream, then its record, in that order.
+func (s *subscription) end() {
+	if s.ew != nil {
+		s.ew.close()
+	}
+	if s.sub != nil {
+		s.sub.Close()
+		if s.sm != nil {
+			s.sm.subscribers.Dec()
+		}
+	}
+	if s.sr != nil {
+		s.sr.end()
+	}
+}
+
+// follow writes the shared stream's events to the subscriber until the
+// stream ends, the subscriber falls behind, or the client goes away.
+func (s *subscription) follow() {
+	g, sr, sm, ew, sub, ctx := s.g, s.sr, s.sm, s.ew, s.sub, s.ctx
 	var buf [sharedBatch][]byte
 	for {
 		events, err := sub.Next(ctx, buf[:0])
