@@ -14,6 +14,9 @@ import (
 // around delimiters (the reader expects ':' and ',' where JSON puts them)
 // and the validity of strings, which tokens do here: UTF-8, and escapes,
 // which jsontext unquotes strictly.
+//
+// A lexer is meant to live on the stack of one call: it holds the input,
+// and the pointers it writes for each token need no write barrier there.
 type decodeLexer struct {
 	tok  segjson.Tokenizer
 	data []byte
@@ -23,17 +26,21 @@ type decodeLexer struct {
 	// end is where cur ends in data, prevEnd where the token before it
 	// ended.
 	end, prevEnd int
-	// plain: data is valid UTF-8 without a backslash, so that its
-	// strings need neither checks nor unescaping.
-	plain bool
 }
 
 func (l *decodeLexer) reset(data []byte) {
 	l.tok.Reset(data)
 	l.data = data
 	l.end = 0
-	l.plain = bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data)
 	l.next()
+}
+
+// release gives the tokenizer's stack back to its pool when the input was
+// not read to its end (the tokenizer gives it back itself at the end).
+func (l *decodeLexer) release() {
+	if l.cur != nil || l.tok.Err != nil {
+		l.tok.Reset(nil)
+	}
 }
 
 // next moves to the next token.
@@ -69,13 +76,22 @@ func (l *decodeLexer) atEnd() bool {
 // start is where the current token starts in data.
 func (l *decodeLexer) start() int { return l.end - len(l.cur) }
 
-// unquote returns the contents of the JSON string token raw, checked as
-// protojson checks strings: raw itself when it holds no escapes and is
-// valid UTF-8, or else its unescaped text in buf. It fails for invalid
-// text.
-func (l *decodeLexer) unquote(raw []byte, buf *[]byte) ([]byte, bool) {
+// plainString reports whether the current token, a string, is printable
+// ASCII without a backslash: its contents are its text, with nothing to
+// check. The tokenizer has found it so, for the whole input at once or
+// for the string.
+func (l *decodeLexer) plainString() bool {
+	return l.tok.Kind() == segjson.Unescaped
+}
+
+// unquote returns the contents of the current token, a JSON string,
+// checked as protojson checks strings: the token's own bytes when it
+// holds no escapes and is valid UTF-8, or else its unescaped text in buf.
+// It fails for invalid text.
+func (l *decodeLexer) unquote(buf *[]byte) ([]byte, bool) {
+	raw := l.cur
 	inner := raw[1 : len(raw)-1]
-	if l.plain {
+	if l.plainString() {
 		return inner, true
 	}
 	if bytes.IndexByte(inner, '\\') < 0 {
@@ -96,7 +112,7 @@ func (l *decodeLexer) skip(limit int, buf *[]byte) bool {
 func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	switch l.kind() {
 	case '"':
-		if _, ok := l.unquote(l.cur, buf); !ok {
+		if _, ok := l.unquote(buf); !ok {
 			return false
 		}
 	case '0':
@@ -122,7 +138,7 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 				if l.kind() != '"' {
 					return false
 				}
-				if _, ok := l.unquote(l.cur, buf); !ok {
+				if _, ok := l.unquote(buf); !ok {
 					return false
 				}
 				l.next()

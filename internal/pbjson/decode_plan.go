@@ -38,36 +38,16 @@ func (p *DecodePlans) plan(md protoreflect.MessageDescriptor) *decodePlan {
 
 // decodePlan reads the JSON object of one message type.
 type decodePlan struct {
-	// names maps every name protojson accepts for a field to the field
-	// it resolves to: its JSON name or its proto name.
-	names map[string]*decodeField
-	// few holds the same names when they are few, as a list that is
-	// faster to search than the map.
-	few []namedField
+	// names finds the field of every name protojson accepts for a
+	// field: its JSON name or its proto name.
+	names fieldNames
 	// fieldWords and words size the bit sets of seen fields and oneofs.
 	fieldWords, words int
 }
 
-// namedField is a field under one of its names.
-type namedField struct {
-	name  string
-	field *decodeField
-}
-
-// maxFewNames is the most names a plan searches as a list.
-const maxFewNames = 12
-
 // field returns the field that protojson finds by name, or nil.
 func (p *decodePlan) field(name []byte) *decodeField {
-	if p.few != nil {
-		for i := range p.few {
-			if p.few[i].name == string(name) {
-				return p.few[i].field
-			}
-		}
-		return nil
-	}
-	return p.names[string(name)]
+	return p.names.find(name)
 }
 
 // decodeField reads one field.
@@ -146,7 +126,6 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 	fields := md.Fields()
 	fieldWords := (fields.Len() + 63) / 64
 	p := &decodePlan{
-		names:      make(map[string]*decodeField, 2*fields.Len()),
 		fieldWords: fieldWords,
 		words:      fieldWords + (md.Oneofs().Len()+63)/64,
 	}
@@ -157,6 +136,7 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 	}
 	// protojson looks a name up as a JSON name first, then as a proto
 	// name.
+	names := make(map[string]*decodeField, 2*fields.Len())
 	for i := range fields.Len() {
 		fd := fields.Get(i)
 		for _, name := range []string{fd.JSONName(), string(fd.TextName())} {
@@ -165,16 +145,11 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 				target = fields.ByTextName(name)
 			}
 			if target != nil {
-				p.names[name] = byField[target]
+				names[name] = byField[target]
 			}
 		}
 	}
-	if len(p.names) <= maxFewNames {
-		p.few = make([]namedField, 0, len(p.names))
-		for name, f := range p.names {
-			p.few = append(p.few, namedField{name, f})
-		}
-	}
+	p.names = newFieldNames(names)
 	return p
 }
 

@@ -16,9 +16,9 @@ import (
 // kind, as protojson reads it: numbers as JSON numbers or strings, floats
 // also as "NaN", "Infinity" and "-Infinity", bytes as base64, enums as
 // names or numbers. It reports false for an enum name that DiscardUnknown
-// drops.
+// drops. raw is the current token.
 func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
-	b := r.s.wire
+	b := r.wire
 	switch v.kind {
 	case protoreflect.BoolKind:
 		switch kindOf(raw) {
@@ -34,7 +34,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 			return false, errFallback
 		}
 		inner := raw[1 : len(raw)-1]
-		if r.s.lex.plain {
+		if r.lex.plainString() {
 			b = protowire.AppendBytes(b, inner)
 			break
 		}
@@ -60,7 +60,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 		if kindOf(raw) != '"' {
 			return false, errFallback
 		}
-		text, ok := r.s.lex.unquote(raw, &r.s.text)
+		text, ok := r.lex.unquote(&r.text)
 		if !ok {
 			return false, errFallback
 		}
@@ -110,7 +110,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 		}
 		b = appendInteger(b, v.kind, n)
 	}
-	r.s.wire = b
+	r.wire = b
 	return true, nil
 }
 
@@ -120,7 +120,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok bool, err error) {
 	switch kindOf(raw) {
 	case '"':
-		name, ok := r.s.lex.unquote(raw, &r.s.text)
+		name, ok := r.lex.unquote(&r.text)
 		if !ok {
 			return 0, false, errFallback
 		}
@@ -162,16 +162,9 @@ func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 	if len(text) == 0 || len(text) > 20 || text[0] == '0' && len(text) > 1 {
 		return 0, false
 	}
-	var mag uint64
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if mag > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		mag = mag*10 + d
+	mag, ok := parseDigits(text)
+	if !ok {
+		return 0, false
 	}
 	var limit uint64
 	signed := true
@@ -192,6 +185,31 @@ func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 		return -mag, true
 	}
 	return 0, false
+}
+
+// parseDigits parses decimal digits as a uint64, failing for any other
+// byte and for a value that overflows.
+func parseDigits(text []byte) (uint64, bool) {
+	var mag uint64
+	// Nineteen digits cannot overflow: only the twentieth needs a check.
+	head := text[:min(len(text), 19)]
+	for _, c := range head {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		mag = mag*10 + uint64(c-'0')
+	}
+	for _, c := range text[len(head):] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if mag > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		mag = mag*10 + d
+	}
+	return mag, true
 }
 
 // appendInteger writes the integer n (bits of a signed value) as kind k.
@@ -316,16 +334,9 @@ func parseKey(text []byte, k protoreflect.Kind) (uint64, bool) {
 	if len(text) == 0 {
 		return 0, false
 	}
-	var mag uint64
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if mag > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		mag = mag*10 + d
+	mag, ok := parseDigits(text)
+	if !ok {
+		return 0, false
 	}
 	var limit uint64
 	switch k {
