@@ -26,6 +26,8 @@ type decodeLexer struct {
 	// end is where cur ends in data, prevEnd where the token before it
 	// ended.
 	end, prevEnd int
+	// k is the kind of cur (see kind).
+	k byte
 }
 
 func (l *decodeLexer) reset(data []byte) {
@@ -47,26 +49,17 @@ func (l *decodeLexer) release() {
 func (l *decodeLexer) next() {
 	l.prevEnd = l.end
 	if !l.tok.Next() {
-		l.cur = nil
+		l.cur, l.k = nil, 0
 		return
 	}
 	l.cur = l.tok.Value
+	l.k = kindOf(l.cur)
 	l.end = len(l.data) - l.tok.Remaining()
 }
 
 // kind is the first byte of the current token, '0' for any number, and 0
 // at the end or after an error.
-func (l *decodeLexer) kind() byte {
-	if len(l.cur) == 0 {
-		return 0
-	}
-	switch c := l.cur[0]; c {
-	case '-', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return '0'
-	default:
-		return c
-	}
-}
+func (l *decodeLexer) kind() byte { return l.k }
 
 // atEnd reports whether the input ended cleanly after the current token.
 func (l *decodeLexer) atEnd() bool {

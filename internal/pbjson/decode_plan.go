@@ -60,8 +60,12 @@ type decodeField struct {
 	// keepNull: JSON null is not "unset" but a value (or, for a list,
 	// an error) as for google.protobuf.Value and NullValue.
 	keepNull bool
-	value    decodeValue // the value, each element, or each map value
-	key      decodeValue // map keys
+	// scalar: a singular field of a scalar kind, read by a short path.
+	scalar bool
+	// tag is the field's tag with the wire type of its values.
+	tag   uint64
+	value decodeValue // the value, each element, or each map value
+	key   decodeValue // map keys
 }
 
 // decodeValue reads one value of a field.
@@ -176,6 +180,9 @@ func (c *decodeCompiler) field(fd protoreflect.FieldDescriptor) *decodeField {
 	} else {
 		f.value = c.value(fd)
 	}
+	f.tag = protowire.EncodeTag(f.num, f.value.wire)
+	f.scalar = !f.list && !f.isMap && !f.keepNull && f.value.wire != protowire.StartGroupType &&
+		f.value.kind != protoreflect.MessageKind
 	return f
 }
 

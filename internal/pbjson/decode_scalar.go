@@ -3,6 +3,7 @@ package pbjson
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -192,14 +193,22 @@ func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 func parseDigits(text []byte) (uint64, bool) {
 	var mag uint64
 	// Nineteen digits cannot overflow: only the twentieth needs a check.
-	head := text[:min(len(text), 19)]
-	for _, c := range head {
+	head, i := min(len(text), 19), 0
+	for ; i+8 <= head; i += 8 {
+		eight, ok := parseEightDigits(text[i : i+8])
+		if !ok {
+			return 0, false
+		}
+		mag = mag*1e8 + eight
+	}
+	for ; i < head; i++ {
+		c := text[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 		mag = mag*10 + uint64(c-'0')
 	}
-	for _, c := range text[len(head):] {
+	for _, c := range text[head:] {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
@@ -210,6 +219,28 @@ func parseDigits(text []byte) (uint64, bool) {
 		mag = mag*10 + d
 	}
 	return mag, true
+}
+
+// parseEightDigits parses eight decimal digits at once, as the bytes of
+// one uint64 (the first digit in the lowest byte).
+func parseEightDigits(text []byte) (uint64, bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0xf0f0f0f0f0f0f0f0
+	)
+	v := binary.LittleEndian.Uint64(text)
+	// Every byte is '0' to '9': its high nibble is 3, and adding 6
+	// leaves it 3 (no byte then reaches 0xfa, to carry into the next).
+	if v&highs != 0x30*ones || (v+6*ones)&highs != 0x30*ones {
+		return 0, false
+	}
+	v -= 0x30 * ones
+	// Each step joins neighbouring groups into one of twice the digits,
+	// in the lower group's place: pairs, then fours, then the eight.
+	v = (v*10 + v>>8) & 0x00ff00ff00ff00ff
+	v = (v*100 + v>>16) & 0x0000ffff0000ffff
+	v = (v*10000 + v>>32) & 0xffffffff
+	return v, true
 }
 
 // appendInteger writes the integer n (bits of a signed value) as kind k.
