@@ -23,9 +23,6 @@ type decodeLexer struct {
 	// cur is the current token (a delimiter, or a whole scalar), nil at
 	// the end of the input or after a syntax error.
 	cur []byte
-	// end is where cur ends in data, prevEnd where the token before it
-	// ended.
-	end, prevEnd int
 	// k is the kind of cur (see kind).
 	k byte
 }
@@ -33,7 +30,6 @@ type decodeLexer struct {
 func (l *decodeLexer) reset(data []byte) {
 	l.tok.Reset(data)
 	l.data = data
-	l.end = 0
 	l.next()
 }
 
@@ -47,14 +43,12 @@ func (l *decodeLexer) release() {
 
 // next moves to the next token.
 func (l *decodeLexer) next() {
-	l.prevEnd = l.end
 	if !l.tok.Next() {
 		l.cur, l.k = nil, 0
 		return
 	}
 	l.cur = l.tok.Value
 	l.k = kindOf(l.cur)
-	l.end = len(l.data) - l.tok.Remaining()
 }
 
 // kind is the first byte of the current token, '0' for any number, and 0
@@ -67,7 +61,10 @@ func (l *decodeLexer) atEnd() bool {
 }
 
 // start is where the current token starts in data.
-func (l *decodeLexer) start() int { return l.end - len(l.cur) }
+func (l *decodeLexer) start() int {
+	// cur lies in data: both end where data's array ends.
+	return cap(l.data) - cap(l.cur)
+}
 
 // plainString reports whether the current token, a string, is printable
 // ASCII without a backslash: its contents are its text, with nothing to
@@ -97,11 +94,18 @@ func (l *decodeLexer) unquote(buf *[]byte) ([]byte, bool) {
 
 // skip moves past the value at the current token, checking it as protojson
 // checks a value it skips: valid JSON whose objects and arrays nest no
-// deeper than limit.
-func (l *decodeLexer) skip(limit int, buf *[]byte) bool {
-	return l.skipValue(0, limit, buf)
+// deeper than limit. It returns where the value ends in data.
+func (l *decodeLexer) skip(limit int, buf *[]byte) (end int, ok bool) {
+	if !l.skipValue(0, limit, buf) {
+		return 0, false
+	}
+	end = l.start() + len(l.cur)
+	l.next()
+	return end, true
 }
 
+// skipValue checks the value at the current token and stops at its last
+// token.
 func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	switch l.kind() {
 	case '"':
@@ -143,6 +147,7 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 			if !l.skipValue(open, limit, buf) {
 				return false
 			}
+			l.next()
 			if l.kind() == closing {
 				break
 			}
@@ -154,6 +159,5 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	default:
 		return false
 	}
-	l.next()
 	return true
 }

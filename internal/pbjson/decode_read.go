@@ -80,7 +80,10 @@ func (r *reader) field(p *decodePlan, f *decodeField, base int, name []byte) err
 	if f == nil {
 		// protojson skips the value, and holds its nesting to the
 		// RecursionLimit.
-		if !r.d.opts.DiscardUnknown || isExtensionName(name) || !lex.skip(r.depth, &r.text) {
+		if !r.d.opts.DiscardUnknown || isExtensionName(name) {
+			return errFallback
+		}
+		if _, ok := lex.skip(r.depth, &r.text); !ok {
 			return errFallback
 		}
 		return nil
@@ -310,10 +313,14 @@ func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err erro
 func (r *reader) wellKnown(v *decodeValue) error {
 	lex := &r.lex
 	start := lex.start()
-	if r.depth <= 0 || !lex.skip(r.depth, &r.text) {
+	if r.depth <= 0 {
 		return errFallback
 	}
-	raw := lex.data[start:lex.prevEnd]
+	end, ok := lex.skip(r.depth, &r.text)
+	if !ok {
+		return errFallback
+	}
+	raw := lex.data[start:end]
 	opts := r.d.opts
 	opts.RecursionLimit = r.depth
 	m := v.wkt.New().Interface()
