@@ -141,9 +141,9 @@ func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error
 	if limit == 0 {
 		limit = defaultRecursionLimit
 	}
-	// The reader, with the lexer and the buffers, lives on this call's
-	// stack: what it writes per token needs no write barrier.
-	r := reader{d: d, depth: limit, decodeBuffers: s.bufs}
+	// The reader and its lexer live on this call's stack: the pointers
+	// the tokenizer writes for each token need no write barrier.
+	r := reader{d: d, depth: limit, decodeBuffers: &s.bufs}
 	r.wire, r.seen, r.keys = r.wire[:0], r.seen[:0], r.keys[:0]
 	r.lex.reset(data)
 	err := r.message(plan)
@@ -151,7 +151,6 @@ func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error
 		err = errFallback // more than one value
 	}
 	r.lex.release()
-	s.bufs = r.decodeBuffers
 	return err
 }
 

@@ -149,10 +149,12 @@ func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok boo
 // fractions, escapes) are left to protojson. Signed results are returned
 // as their two's complement bits.
 func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
-	text := []byte(raw)
-	if kindOf(raw) == '"' {
+	text := raw
+	switch kindOf(raw) {
+	case '"':
 		text = text[1 : len(text)-1]
-	} else if kindOf(raw) != '0' {
+	case '0':
+	default:
 		return 0, false
 	}
 	neg := len(text) > 0 && text[0] == '-'
