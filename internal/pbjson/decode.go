@@ -82,7 +82,7 @@ func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
 		err = s.transcode(d, s.lastPlan, data)
 	}
 	if err == nil {
-		err = d.unwire.Unmarshal(s.bufs.wire, m)
+		err = d.unwire.Unmarshal(s.r.wire, m)
 	}
 	s.release()
 	if !d.spare.CompareAndSwap(nil, s) {
@@ -100,9 +100,9 @@ type decodeState struct {
 	// and its plan.
 	lastType protoreflect.MessageDescriptor
 	lastPlan *decodePlan
-	// bufs are the buffers of the last call; wire holds its wire bytes
-	// until proto.Unmarshal has read them.
-	bufs decodeBuffers
+	// r is the reader, kept with its buffers; its wire bytes are those
+	// of the last call until proto.Unmarshal has read them.
+	r reader
 }
 
 // decodeBuffers are the buffers that a call grows, reused.
@@ -124,26 +124,27 @@ type keySpan struct{ start, end int }
 // maxKeepBytes is the largest buffer a state keeps between calls.
 const maxKeepBytes = 1 << 20
 
-// release lets go of buffers grown by an unusually large message.
+// release lets go of the input, and of buffers grown by an unusually
+// large message.
 func (s *decodeState) release() {
-	if cap(s.bufs.wire) > maxKeepBytes {
-		s.bufs.wire = nil
+	s.r.lex.data, s.r.lex.cur = nil, nil
+	if cap(s.r.wire) > maxKeepBytes {
+		s.r.wire = nil
 	}
-	if cap(s.bufs.text) > maxKeepBytes {
-		s.bufs.text = nil
+	if cap(s.r.text) > maxKeepBytes {
+		s.r.text = nil
 	}
 }
 
 // transcode turns the JSON in data into the wire bytes of plan's message
-// in s.bufs.wire, or fails with errFallback.
+// in s.r.wire, or fails with errFallback.
 func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error {
 	limit := d.opts.RecursionLimit
 	if limit == 0 {
 		limit = defaultRecursionLimit
 	}
-	// The reader and its lexer live on this call's stack: the pointers
-	// the tokenizer writes for each token need no write barrier.
-	r := reader{d: d, depth: limit, decodeBuffers: &s.bufs}
+	r := &s.r
+	r.d, r.depth, r.level = d, limit, 0
 	r.wire, r.seen, r.keys = r.wire[:0], r.seen[:0], r.keys[:0]
 	r.lex.reset(data)
 	err := r.message(plan)

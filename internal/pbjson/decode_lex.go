@@ -14,9 +14,6 @@ import (
 // around delimiters (the reader expects ':' and ',' where JSON puts them)
 // and the validity of strings, which tokens do here: UTF-8, and escapes,
 // which jsontext unquotes strictly.
-//
-// A lexer is meant to live on the stack of one call: it holds the input,
-// and the pointers it writes for each token need no write barrier there.
 type decodeLexer struct {
 	tok  segjson.Tokenizer
 	data []byte

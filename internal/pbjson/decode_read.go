@@ -13,7 +13,7 @@ import (
 // protojson.
 type reader struct {
 	lex decodeLexer
-	*decodeBuffers
+	decodeBuffers
 	d *Decoder
 	// depth is how many more levels of nesting protojson's
 	// RecursionLimit allows; level is the nesting of the message being
