@@ -60,8 +60,9 @@ type decodeField struct {
 	// keepNull: JSON null is not "unset" but a value (or, for a list,
 	// an error) as for google.protobuf.Value and NullValue.
 	keepNull bool
-	// scalar: a singular field of a scalar kind, read by a short path.
-	scalar bool
+	// scalar: a singular field of a scalar kind, read by a short path;
+	// integer: one of an integer kind, by a shorter one.
+	scalar, integer bool
 	// tag is the field's tag with the wire type of its values.
 	tag   uint64
 	value decodeValue // the value, each element, or each map value
@@ -183,6 +184,7 @@ func (c *decodeCompiler) field(fd protoreflect.FieldDescriptor) *decodeField {
 	f.tag = protowire.EncodeTag(f.num, f.value.wire)
 	f.scalar = !f.list && !f.isMap && !f.keepNull && f.value.wire != protowire.StartGroupType &&
 		f.value.kind != protoreflect.MessageKind
+	f.integer = f.scalar && isInteger(f.value.kind)
 	return f
 }
 
@@ -242,6 +244,18 @@ func wireType(k protoreflect.Kind) protowire.Type {
 	default:
 		return protowire.BytesType
 	}
+}
+
+// isInteger reports whether k is one of the integer kinds.
+func isInteger(k protoreflect.Kind) bool {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Uint32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Uint64Kind,
+		protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind:
+		return true
+	}
+	return false
 }
 
 // packable reports whether a repeated field of kind k can be packed.

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // reader turns JSON into wire bytes by a plan. Its methods mirror
@@ -130,6 +131,21 @@ func (r *reader) scalarField(f *decodeField) error {
 	case '"', '0', 't', 'f':
 	default:
 		return errFallback
+	}
+	switch {
+	case f.value.kind == protoreflect.StringKind && lex.kind() == '"' && lex.plainString():
+		r.wire = appendTag(r.wire, f.tag)
+		r.wire = protowire.AppendBytes(r.wire, lex.cur[1:len(lex.cur)-1])
+		lex.next()
+		return nil
+	case f.integer:
+		n, ok := parseInteger(lex.cur, f.value.kind)
+		if !ok {
+			return errFallback
+		}
+		r.wire = appendInteger(appendTag(r.wire, f.tag), f.value.kind, n)
+		lex.next()
+		return nil
 	}
 	start := len(r.wire)
 	r.wire = appendTag(r.wire, f.tag)
