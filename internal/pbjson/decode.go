@@ -82,7 +82,7 @@ func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
 		err = s.transcode(d, s.lastPlan, data)
 	}
 	if err == nil {
-		err = d.unwire.Unmarshal(s.wire, m)
+		err = d.unwire.Unmarshal(s.r.wire, m)
 	}
 	s.release()
 	if !d.spare.CompareAndSwap(nil, s) {
@@ -94,14 +94,20 @@ func (d *Decoder) unmarshalPlan(data []byte, m proto.Message) error {
 // errFallback reports input that the plan leaves to protojson.
 var errFallback = errors.New("pbjson: left to protojson")
 
-// decodeState is the scratch space of one Unmarshal call, reused.
+// decodeState is what one Unmarshal call keeps for the next.
 type decodeState struct {
-	lex  decodeLexer
-	wire []byte
 	// lastType and lastPlan are the type of the last message decoded
 	// and its plan.
 	lastType protoreflect.MessageDescriptor
 	lastPlan *decodePlan
+	// r is the reader, kept with its buffers; its wire bytes are those
+	// of the last call until proto.Unmarshal has read them.
+	r reader
+}
+
+// decodeBuffers are the buffers that a call grows, reused.
+type decodeBuffers struct {
+	wire []byte
 	// seen holds, for each message being read, a bit set of its fields
 	// and then one of its oneofs, as protojson tracks them.
 	seen []uint64
@@ -121,34 +127,32 @@ const maxKeepBytes = 1 << 20
 // release lets go of the input, and of buffers grown by an unusually
 // large message.
 func (s *decodeState) release() {
-	s.lex.reset(nil)
-	if cap(s.wire) > maxKeepBytes {
-		s.wire = nil
+	s.r.lex.data, s.r.lex.cur = nil, nil
+	if cap(s.r.wire) > maxKeepBytes {
+		s.r.wire = nil
 	}
-	if cap(s.text) > maxKeepBytes {
-		s.text = nil
+	if cap(s.r.text) > maxKeepBytes {
+		s.r.text = nil
 	}
-	s.seen = s.seen[:0]
-	s.keys = s.keys[:0]
 }
 
 // transcode turns the JSON in data into the wire bytes of plan's message
-// in s.wire, or fails with errFallback.
+// in s.r.wire, or fails with errFallback.
 func (s *decodeState) transcode(d *Decoder, plan *decodePlan, data []byte) error {
-	s.lex.reset(data)
-	s.wire = s.wire[:0]
 	limit := d.opts.RecursionLimit
 	if limit == 0 {
 		limit = defaultRecursionLimit
 	}
-	r := reader{s: s, d: d, depth: limit}
-	if err := r.message(plan); err != nil {
-		return err
+	r := &s.r
+	r.d, r.depth, r.level = d, limit, 0
+	r.wire, r.seen, r.keys = r.wire[:0], r.seen[:0], r.keys[:0]
+	r.lex.reset(data)
+	err := r.message(plan)
+	if err == nil && !r.lex.atEnd() {
+		err = errFallback // more than one value
 	}
-	if !s.lex.atEnd() {
-		return errFallback // more than one value
-	}
-	return nil
+	r.lex.release()
+	return err
 }
 
 const (

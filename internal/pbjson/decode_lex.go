@@ -20,46 +20,37 @@ type decodeLexer struct {
 	// cur is the current token (a delimiter, or a whole scalar), nil at
 	// the end of the input or after a syntax error.
 	cur []byte
-	// end is where cur ends in data, prevEnd where the token before it
-	// ended.
-	end, prevEnd int
-	// plain: data is valid UTF-8 without a backslash, so that its
-	// strings need neither checks nor unescaping.
-	plain bool
+	// k is the kind of cur (see kind).
+	k byte
 }
 
 func (l *decodeLexer) reset(data []byte) {
 	l.tok.Reset(data)
 	l.data = data
-	l.end = 0
-	l.plain = bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data)
 	l.next()
+}
+
+// release gives the tokenizer's stack back to its pool when the input was
+// not read to its end (the tokenizer gives it back itself at the end).
+func (l *decodeLexer) release() {
+	if l.cur != nil || l.tok.Err != nil {
+		l.tok.Reset(nil)
+	}
 }
 
 // next moves to the next token.
 func (l *decodeLexer) next() {
-	l.prevEnd = l.end
 	if !l.tok.Next() {
-		l.cur = nil
+		l.cur, l.k = nil, 0
 		return
 	}
 	l.cur = l.tok.Value
-	l.end = len(l.data) - l.tok.Remaining()
+	l.k = kindOf(l.cur)
 }
 
 // kind is the first byte of the current token, '0' for any number, and 0
 // at the end or after an error.
-func (l *decodeLexer) kind() byte {
-	if len(l.cur) == 0 {
-		return 0
-	}
-	switch c := l.cur[0]; c {
-	case '-', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return '0'
-	default:
-		return c
-	}
-}
+func (l *decodeLexer) kind() byte { return l.k }
 
 // atEnd reports whether the input ended cleanly after the current token.
 func (l *decodeLexer) atEnd() bool {
@@ -67,15 +58,27 @@ func (l *decodeLexer) atEnd() bool {
 }
 
 // start is where the current token starts in data.
-func (l *decodeLexer) start() int { return l.end - len(l.cur) }
+func (l *decodeLexer) start() int {
+	// cur lies in data: both end where data's array ends.
+	return cap(l.data) - cap(l.cur)
+}
 
-// unquote returns the contents of the JSON string token raw, checked as
-// protojson checks strings: raw itself when it holds no escapes and is
-// valid UTF-8, or else its unescaped text in buf. It fails for invalid
-// text.
-func (l *decodeLexer) unquote(raw []byte, buf *[]byte) ([]byte, bool) {
+// plainString reports whether the current token, a string, is printable
+// ASCII without a backslash: its contents are its text, with nothing to
+// check. The tokenizer has found it so, for the whole input at once or
+// for the string.
+func (l *decodeLexer) plainString() bool {
+	return l.tok.Kind() == segjson.Unescaped
+}
+
+// unquote returns the contents of the current token, a JSON string,
+// checked as protojson checks strings: the token's own bytes when it
+// holds no escapes and is valid UTF-8, or else its unescaped text in buf.
+// It fails for invalid text.
+func (l *decodeLexer) unquote(buf *[]byte) ([]byte, bool) {
+	raw := l.cur
 	inner := raw[1 : len(raw)-1]
-	if l.plain {
+	if l.plainString() {
 		return inner, true
 	}
 	if bytes.IndexByte(inner, '\\') < 0 {
@@ -88,15 +91,22 @@ func (l *decodeLexer) unquote(raw []byte, buf *[]byte) ([]byte, bool) {
 
 // skip moves past the value at the current token, checking it as protojson
 // checks a value it skips: valid JSON whose objects and arrays nest no
-// deeper than limit.
-func (l *decodeLexer) skip(limit int, buf *[]byte) bool {
-	return l.skipValue(0, limit, buf)
+// deeper than limit. It returns where the value ends in data.
+func (l *decodeLexer) skip(limit int, buf *[]byte) (end int, ok bool) {
+	if !l.skipValue(0, limit, buf) {
+		return 0, false
+	}
+	end = l.start() + len(l.cur)
+	l.next()
+	return end, true
 }
 
+// skipValue checks the value at the current token and stops at its last
+// token.
 func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	switch l.kind() {
 	case '"':
-		if _, ok := l.unquote(l.cur, buf); !ok {
+		if _, ok := l.unquote(buf); !ok {
 			return false
 		}
 	case '0':
@@ -122,7 +132,7 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 				if l.kind() != '"' {
 					return false
 				}
-				if _, ok := l.unquote(l.cur, buf); !ok {
+				if _, ok := l.unquote(buf); !ok {
 					return false
 				}
 				l.next()
@@ -134,6 +144,7 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 			if !l.skipValue(open, limit, buf) {
 				return false
 			}
+			l.next()
 			if l.kind() == closing {
 				break
 			}
@@ -145,6 +156,5 @@ func (l *decodeLexer) skipValue(open, limit int, buf *[]byte) bool {
 	default:
 		return false
 	}
-	l.next()
 	return true
 }

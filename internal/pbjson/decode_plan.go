@@ -38,36 +38,16 @@ func (p *DecodePlans) plan(md protoreflect.MessageDescriptor) *decodePlan {
 
 // decodePlan reads the JSON object of one message type.
 type decodePlan struct {
-	// names maps every name protojson accepts for a field to the field
-	// it resolves to: its JSON name or its proto name.
-	names map[string]*decodeField
-	// few holds the same names when they are few, as a list that is
-	// faster to search than the map.
-	few []namedField
+	// names finds the field of every name protojson accepts for a
+	// field: its JSON name or its proto name.
+	names fieldNames
 	// fieldWords and words size the bit sets of seen fields and oneofs.
 	fieldWords, words int
 }
 
-// namedField is a field under one of its names.
-type namedField struct {
-	name  string
-	field *decodeField
-}
-
-// maxFewNames is the most names a plan searches as a list.
-const maxFewNames = 12
-
 // field returns the field that protojson finds by name, or nil.
 func (p *decodePlan) field(name []byte) *decodeField {
-	if p.few != nil {
-		for i := range p.few {
-			if p.few[i].name == string(name) {
-				return p.few[i].field
-			}
-		}
-		return nil
-	}
-	return p.names[string(name)]
+	return p.names.find(name)
 }
 
 // decodeField reads one field.
@@ -80,8 +60,13 @@ type decodeField struct {
 	// keepNull: JSON null is not "unset" but a value (or, for a list,
 	// an error) as for google.protobuf.Value and NullValue.
 	keepNull bool
-	value    decodeValue // the value, each element, or each map value
-	key      decodeValue // map keys
+	// scalar: a singular field of a scalar kind, read by a short path;
+	// integer: one of an integer kind, by a shorter one.
+	scalar, integer bool
+	// tag is the field's tag with the wire type of its values.
+	tag   uint64
+	value decodeValue // the value, each element, or each map value
+	key   decodeValue // map keys
 }
 
 // decodeValue reads one value of a field.
@@ -146,7 +131,6 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 	fields := md.Fields()
 	fieldWords := (fields.Len() + 63) / 64
 	p := &decodePlan{
-		names:      make(map[string]*decodeField, 2*fields.Len()),
 		fieldWords: fieldWords,
 		words:      fieldWords + (md.Oneofs().Len()+63)/64,
 	}
@@ -157,6 +141,7 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 	}
 	// protojson looks a name up as a JSON name first, then as a proto
 	// name.
+	names := make(map[string]*decodeField, 2*fields.Len())
 	for i := range fields.Len() {
 		fd := fields.Get(i)
 		for _, name := range []string{fd.JSONName(), string(fd.TextName())} {
@@ -165,16 +150,11 @@ func (c *decodeCompiler) message(md protoreflect.MessageDescriptor) *decodePlan 
 				target = fields.ByTextName(name)
 			}
 			if target != nil {
-				p.names[name] = byField[target]
+				names[name] = byField[target]
 			}
 		}
 	}
-	if len(p.names) <= maxFewNames {
-		p.few = make([]namedField, 0, len(p.names))
-		for name, f := range p.names {
-			p.few = append(p.few, namedField{name, f})
-		}
-	}
+	p.names = newFieldNames(names)
 	return p
 }
 
@@ -201,6 +181,10 @@ func (c *decodeCompiler) field(fd protoreflect.FieldDescriptor) *decodeField {
 	} else {
 		f.value = c.value(fd)
 	}
+	f.tag = protowire.EncodeTag(f.num, f.value.wire)
+	f.scalar = !f.list && !f.isMap && !f.keepNull && f.value.wire != protowire.StartGroupType &&
+		f.value.kind != protoreflect.MessageKind
+	f.integer = f.scalar && isInteger(f.value.kind)
 	return f
 }
 
@@ -260,6 +244,18 @@ func wireType(k protoreflect.Kind) protowire.Type {
 	default:
 		return protowire.BytesType
 	}
+}
+
+// isInteger reports whether k is one of the integer kinds.
+func isInteger(k protoreflect.Kind) bool {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Uint32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Uint64Kind,
+		protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind:
+		return true
+	}
+	return false
 }
 
 // packable reports whether a repeated field of kind k can be packed.

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // reader turns JSON into wire bytes by a plan. Its methods mirror
@@ -12,7 +13,8 @@ import (
 // of the same message; anything else returns errFallback and is left to
 // protojson.
 type reader struct {
-	s *decodeState
+	lex decodeLexer
+	decodeBuffers
 	d *Decoder
 	// depth is how many more levels of nesting protojson's
 	// RecursionLimit allows; level is the nesting of the message being
@@ -27,20 +29,20 @@ func (r *reader) message(p *decodePlan) error {
 	if r.depth < 0 || r.level > maxPlanDepth {
 		return errFallback
 	}
-	lex := &r.s.lex
+	lex := &r.lex
 	if lex.kind() != '{' {
 		return errFallback
 	}
 	lex.next()
-	base := len(r.s.seen)
+	base := len(r.seen)
 	for range p.words {
-		r.s.seen = append(r.s.seen, 0)
+		r.seen = append(r.seen, 0)
 	}
 	for lex.kind() != '}' {
 		if lex.kind() != '"' {
 			return errFallback
 		}
-		name, ok := lex.unquote(lex.cur, &r.s.text)
+		name, ok := lex.unquote(&r.text)
 		if !ok {
 			return errFallback
 		}
@@ -65,7 +67,7 @@ func (r *reader) message(p *decodePlan) error {
 		}
 	}
 	lex.next()
-	r.s.seen = r.s.seen[:base]
+	r.seen = r.seen[:base]
 	r.depth++
 	r.level--
 	return nil
@@ -73,18 +75,21 @@ func (r *reader) message(p *decodePlan) error {
 
 // field reads the value of the field f (nil for an unknown field named
 // name) of p's message, whose sets of seen fields and oneofs start at
-// r.s.seen[base].
+// r.seen[base].
 func (r *reader) field(p *decodePlan, f *decodeField, base int, name []byte) error {
-	lex := &r.s.lex
+	lex := &r.lex
 	if f == nil {
 		// protojson skips the value, and holds its nesting to the
 		// RecursionLimit.
-		if !r.d.opts.DiscardUnknown || isExtensionName(name) || !lex.skip(r.depth, &r.s.text) {
+		if !r.d.opts.DiscardUnknown || isExtensionName(name) {
+			return errFallback
+		}
+		if _, ok := lex.skip(r.depth, &r.text); !ok {
 			return errFallback
 		}
 		return nil
 	}
-	seen := r.s.seen[base : base+p.words]
+	seen := r.seen[base : base+p.words]
 	if !setBit(seen, f.index) {
 		return errFallback // duplicate field
 	}
@@ -101,23 +106,71 @@ func (r *reader) field(p *decodePlan, f *decodeField, base int, name []byte) err
 	if f.oneof >= 0 && !setBit(seen[p.fieldWords:], f.oneof) {
 		return errFallback // oneof already set
 	}
+	if f.scalar {
+		return r.scalarField(f)
+	}
 	return r.singular(f)
 }
 
 // singular reads the value of a field that is neither a list nor a map.
 func (r *reader) singular(f *decodeField) error {
-	start := len(r.s.wire)
-	r.s.wire = protowire.AppendTag(r.s.wire, f.num, f.value.wire)
+	start := len(r.wire)
+	r.wire = appendTag(r.wire, f.tag)
 	set, err := r.value(f.num, &f.value)
 	if err == nil && !set {
-		r.s.wire = r.s.wire[:start]
+		r.wire = r.wire[:start]
 	}
 	return err
 }
 
+// scalarField reads the value, not null, of a singular field of a scalar
+// kind: what singular does, by a shorter path for the most common fields.
+func (r *reader) scalarField(f *decodeField) error {
+	lex := &r.lex
+	switch lex.kind() {
+	case '"', '0', 't', 'f':
+	default:
+		return errFallback
+	}
+	switch {
+	case f.value.kind == protoreflect.StringKind && lex.kind() == '"' && lex.plainString():
+		r.wire = appendTag(r.wire, f.tag)
+		r.wire = protowire.AppendBytes(r.wire, lex.cur[1:len(lex.cur)-1])
+		lex.next()
+		return nil
+	case f.integer:
+		n, ok := parseInteger(lex.cur, f.value.kind)
+		if !ok {
+			return errFallback
+		}
+		r.wire = appendInteger(appendTag(r.wire, f.tag), f.value.kind, n)
+		lex.next()
+		return nil
+	}
+	start := len(r.wire)
+	r.wire = appendTag(r.wire, f.tag)
+	set, err := r.scalar(&f.value, lex.cur)
+	if err != nil {
+		return err
+	}
+	if !set {
+		r.wire = r.wire[:start]
+	}
+	lex.next()
+	return nil
+}
+
+// appendTag appends a tag written as a varint.
+func appendTag(b []byte, tag uint64) []byte {
+	if tag < 0x80 {
+		return append(b, byte(tag))
+	}
+	return protowire.AppendVarint(b, tag)
+}
+
 // list reads the JSON array of a repeated field, packing scalars.
 func (r *reader) list(f *decodeField) error {
-	lex := &r.s.lex
+	lex := &r.lex
 	if lex.kind() != '[' {
 		return errFallback
 	}
@@ -128,22 +181,22 @@ func (r *reader) list(f *decodeField) error {
 	}
 	v := &f.value
 	packed := packable(v.kind)
-	start, at := len(r.s.wire), 0
+	start, at := len(r.wire), 0
 	if packed {
-		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
+		r.wire = protowire.AppendTag(r.wire, f.num, protowire.BytesType)
 		at = r.openLength()
 	}
 	for {
-		elem := len(r.s.wire)
+		elem := len(r.wire)
 		if !packed {
-			r.s.wire = protowire.AppendTag(r.s.wire, f.num, v.wire)
+			r.wire = protowire.AppendTag(r.wire, f.num, v.wire)
 		}
 		set, err := r.value(f.num, v)
 		if err != nil {
 			return err
 		}
 		if !set {
-			r.s.wire = r.s.wire[:elem]
+			r.wire = r.wire[:elem]
 		}
 		if lex.kind() == ']' {
 			break
@@ -155,8 +208,8 @@ func (r *reader) list(f *decodeField) error {
 	}
 	lex.next()
 	if packed {
-		if len(r.s.wire) == at+1 {
-			r.s.wire = r.s.wire[:start]
+		if len(r.wire) == at+1 {
+			r.wire = r.wire[:start]
 		} else {
 			r.closeLength(at)
 		}
@@ -170,40 +223,40 @@ const maxMapEntries = 256
 
 // mapField reads the JSON object of a map field.
 func (r *reader) mapField(f *decodeField) error {
-	lex := &r.s.lex
+	lex := &r.lex
 	if lex.kind() != '{' {
 		return errFallback
 	}
 	lex.next()
-	base := len(r.s.keys)
+	base := len(r.keys)
 	for lex.kind() != '}' {
-		if lex.kind() != '"' || len(r.s.keys)-base == maxMapEntries {
+		if lex.kind() != '"' || len(r.keys)-base == maxMapEntries {
 			return errFallback
 		}
-		name, ok := lex.unquote(lex.cur, &r.s.text)
+		name, ok := lex.unquote(&r.text)
 		if !ok {
 			return errFallback
 		}
-		r.s.wire = protowire.AppendTag(r.s.wire, f.num, protowire.BytesType)
+		r.wire = protowire.AppendTag(r.wire, f.num, protowire.BytesType)
 		at := r.openLength()
-		key := keySpan{start: len(r.s.wire)}
-		r.s.wire = protowire.AppendTag(r.s.wire, 1, f.key.wire)
-		if r.s.wire, ok = appendMapKey(r.s.wire, f.key.kind, name); !ok {
+		key := keySpan{start: len(r.wire)}
+		r.wire = protowire.AppendTag(r.wire, 1, f.key.wire)
+		if r.wire, ok = appendMapKey(r.wire, f.key.kind, name); !ok {
 			return errFallback
 		}
-		key.end = len(r.s.wire)
-		for _, k := range r.s.keys[base:] {
-			if bytes.Equal(r.s.wire[k.start:k.end], r.s.wire[key.start:key.end]) {
+		key.end = len(r.wire)
+		for _, k := range r.keys[base:] {
+			if bytes.Equal(r.wire[k.start:k.end], r.wire[key.start:key.end]) {
 				return errFallback // duplicate key
 			}
 		}
-		r.s.keys = append(r.s.keys, key)
+		r.keys = append(r.keys, key)
 		lex.next()
 		if lex.kind() != ':' {
 			return errFallback
 		}
 		lex.next()
-		r.s.wire = protowire.AppendTag(r.s.wire, 2, f.value.wire)
+		r.wire = protowire.AppendTag(r.wire, 2, f.value.wire)
 		set, err := r.value(2, &f.value)
 		if err != nil {
 			return err
@@ -212,10 +265,10 @@ func (r *reader) mapField(f *decodeField) error {
 			// protojson leaves the key out, and then accepts it again.
 			return errFallback
 		}
-		before := len(r.s.wire)
+		before := len(r.wire)
 		r.closeLength(at)
-		if moved := len(r.s.wire) - before; moved > 0 {
-			k := &r.s.keys[len(r.s.keys)-1]
+		if moved := len(r.wire) - before; moved > 0 {
+			k := &r.keys[len(r.keys)-1]
 			k.start += moved
 			k.end += moved
 		}
@@ -231,7 +284,7 @@ func (r *reader) mapField(f *decodeField) error {
 		}
 	}
 	lex.next()
-	r.s.keys = r.s.keys[:base]
+	r.keys = r.keys[:base]
 	return nil
 }
 
@@ -239,7 +292,7 @@ func (r *reader) mapField(f *decodeField) error {
 // number, for groups). It reports false for an enum name that
 // DiscardUnknown drops, which writes nothing.
 func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err error) {
-	lex := &r.s.lex
+	lex := &r.lex
 	if lex.kind() == 'n' && !v.nullable {
 		return false, errFallback // protojson: null is not a value here
 	}
@@ -252,7 +305,7 @@ func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err erro
 		if err := r.message(v.msg); err != nil {
 			return false, err
 		}
-		r.s.wire = protowire.AppendTag(r.s.wire, num, protowire.EndGroupType)
+		r.wire = protowire.AppendTag(r.wire, num, protowire.EndGroupType)
 		return true, nil
 	case v.msg != nil:
 		at := r.openLength()
@@ -274,12 +327,16 @@ func (r *reader) value(num protowire.Number, v *decodeValue) (set bool, err erro
 
 // wellKnown reads a value of a well-known type with protojson.
 func (r *reader) wellKnown(v *decodeValue) error {
-	lex := &r.s.lex
+	lex := &r.lex
 	start := lex.start()
-	if r.depth <= 0 || !lex.skip(r.depth, &r.s.text) {
+	if r.depth <= 0 {
 		return errFallback
 	}
-	raw := lex.data[start:lex.prevEnd]
+	end, ok := lex.skip(r.depth, &r.text)
+	if !ok {
+		return errFallback
+	}
+	raw := lex.data[start:end]
 	opts := r.d.opts
 	opts.RecursionLimit = r.depth
 	m := v.wkt.New().Interface()
@@ -288,7 +345,7 @@ func (r *reader) wellKnown(v *decodeValue) error {
 	}
 	at := r.openLength()
 	var err error
-	r.s.wire, err = proto.MarshalOptions{AllowPartial: true}.MarshalAppend(r.s.wire, m)
+	r.wire, err = proto.MarshalOptions{AllowPartial: true}.MarshalAppend(r.wire, m)
 	if err != nil {
 		return errFallback
 	}
@@ -299,14 +356,14 @@ func (r *reader) wellKnown(v *decodeValue) error {
 // openLength writes a one-byte placeholder for the length of what follows
 // and returns its position for closeLength.
 func (r *reader) openLength() int {
-	r.s.wire = append(r.s.wire, 0)
-	return len(r.s.wire) - 1
+	r.wire = append(r.wire, 0)
+	return len(r.wire) - 1
 }
 
 // closeLength writes the length of what follows the placeholder at at,
 // moving it when the length needs more than one byte.
 func (r *reader) closeLength(at int) {
-	r.s.wire = closeLength(r.s.wire, at, len(r.s.wire)-at-1)
+	r.wire = closeLength(r.wire, at, len(r.wire)-at-1)
 }
 
 // closeLength writes n as the varint at b[at], which holds a one-byte

@@ -3,6 +3,7 @@ package pbjson
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -16,9 +17,9 @@ import (
 // kind, as protojson reads it: numbers as JSON numbers or strings, floats
 // also as "NaN", "Infinity" and "-Infinity", bytes as base64, enums as
 // names or numbers. It reports false for an enum name that DiscardUnknown
-// drops.
+// drops. raw is the current token.
 func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
-	b := r.s.wire
+	b := r.wire
 	switch v.kind {
 	case protoreflect.BoolKind:
 		switch kindOf(raw) {
@@ -34,7 +35,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 			return false, errFallback
 		}
 		inner := raw[1 : len(raw)-1]
-		if r.s.lex.plain {
+		if r.lex.plainString() {
 			b = protowire.AppendBytes(b, inner)
 			break
 		}
@@ -60,7 +61,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 		if kindOf(raw) != '"' {
 			return false, errFallback
 		}
-		text, ok := r.s.lex.unquote(raw, &r.s.text)
+		text, ok := r.lex.unquote(&r.text)
 		if !ok {
 			return false, errFallback
 		}
@@ -110,7 +111,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 		}
 		b = appendInteger(b, v.kind, n)
 	}
-	r.s.wire = b
+	r.wire = b
 	return true, nil
 }
 
@@ -120,7 +121,7 @@ func (r *reader) scalar(v *decodeValue, raw []byte) (bool, error) {
 func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok bool, err error) {
 	switch kindOf(raw) {
 	case '"':
-		name, ok := r.s.lex.unquote(raw, &r.s.text)
+		name, ok := r.lex.unquote(&r.text)
 		if !ok {
 			return 0, false, errFallback
 		}
@@ -148,10 +149,12 @@ func (r *reader) enum(e *decodeEnum, raw []byte, nullable bool) (n int32, ok boo
 // fractions, escapes) are left to protojson. Signed results are returned
 // as their two's complement bits.
 func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
-	text := []byte(raw)
-	if kindOf(raw) == '"' {
+	text := raw
+	switch kindOf(raw) {
+	case '"':
 		text = text[1 : len(text)-1]
-	} else if kindOf(raw) != '0' {
+	case '0':
+	default:
 		return 0, false
 	}
 	neg := len(text) > 0 && text[0] == '-'
@@ -162,16 +165,9 @@ func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 	if len(text) == 0 || len(text) > 20 || text[0] == '0' && len(text) > 1 {
 		return 0, false
 	}
-	var mag uint64
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if mag > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		mag = mag*10 + d
+	mag, ok := parseDigits(text)
+	if !ok {
+		return 0, false
 	}
 	var limit uint64
 	signed := true
@@ -192,6 +188,61 @@ func parseInteger(raw []byte, k protoreflect.Kind) (uint64, bool) {
 		return -mag, true
 	}
 	return 0, false
+}
+
+// parseDigits parses decimal digits as a uint64, failing for any other
+// byte and for a value that overflows.
+func parseDigits(text []byte) (uint64, bool) {
+	var mag uint64
+	// Nineteen digits cannot overflow: only the twentieth needs a check.
+	head, i := min(len(text), 19), 0
+	for ; i+8 <= head; i += 8 {
+		eight, ok := parseEightDigits(text[i : i+8])
+		if !ok {
+			return 0, false
+		}
+		mag = mag*1e8 + eight
+	}
+	for ; i < head; i++ {
+		c := text[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		mag = mag*10 + uint64(c-'0')
+	}
+	for _, c := range text[head:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if mag > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		mag = mag*10 + d
+	}
+	return mag, true
+}
+
+// parseEightDigits parses eight decimal digits at once, as the bytes of
+// one uint64 (the first digit in the lowest byte).
+func parseEightDigits(text []byte) (uint64, bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0xf0f0f0f0f0f0f0f0
+	)
+	v := binary.LittleEndian.Uint64(text)
+	// Every byte is '0' to '9': its high nibble is 3, and adding 6
+	// leaves it 3 (no byte then reaches 0xfa, to carry into the next).
+	if v&highs != 0x30*ones || (v+6*ones)&highs != 0x30*ones {
+		return 0, false
+	}
+	v -= 0x30 * ones
+	// Each step joins neighbouring groups into one of twice the digits,
+	// in the lower group's place: pairs, then fours, then the eight.
+	v = (v*10 + v>>8) & 0x00ff00ff00ff00ff
+	v = (v*100 + v>>16) & 0x0000ffff0000ffff
+	v = (v*10000 + v>>32) & 0xffffffff
+	return v, true
 }
 
 // appendInteger writes the integer n (bits of a signed value) as kind k.
@@ -316,16 +367,9 @@ func parseKey(text []byte, k protoreflect.Kind) (uint64, bool) {
 	if len(text) == 0 {
 		return 0, false
 	}
-	var mag uint64
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if mag > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		mag = mag*10 + d
+	mag, ok := parseDigits(text)
+	if !ok {
+		return 0, false
 	}
 	var limit uint64
 	switch k {
