@@ -93,7 +93,8 @@ func (h *Hub) Join(key, after string, spec Spec) (*Subscriber, error) {
 		return nil, ErrClosed
 	}
 	s := h.streams[key]
-	if s == nil {
+	started := s == nil
+	if started {
 		if after != "" && after != spec.Start {
 			return nil, ErrNotInWindow
 		}
@@ -105,7 +106,12 @@ func (h *Hub) Join(key, after string, spec Spec) (*Subscriber, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.head + 1
-	if after != "" {
+	switch {
+	case started:
+		// The subscriber that starts a stream has all of it, including
+		// what its producer may have published already.
+		next = 1
+	case after != "":
 		seq, ok := s.find(after)
 		if !ok {
 			return nil, ErrNotInWindow
@@ -116,7 +122,11 @@ func (h *Hub) Join(key, after string, spec Spec) (*Subscriber, error) {
 	if s.linger != nil {
 		s.linger.Stop()
 	}
-	return &Subscriber{s: s, next: next, replayed: int(s.head + 1 - next)}, nil
+	sub := &Subscriber{s: s, next: next}
+	if !started {
+		sub.replayed = int(s.head + 1 - next)
+	}
+	return sub, nil
 }
 
 // Close cancels every producer, waits for them to return, and refuses
