@@ -20,14 +20,15 @@ var systemColors = map[string]string{
 	sysSSEGWCompiled: "#8c613c",
 	sysGRPCGW:        "#55a868",
 	sysFloor:         "#999999",
+	sysCentrifugo:    "#8172b3",
 }
 
 // systemOrder is the order of the systems in plots.
-var systemOrder = []string{sysDirect, sysSSEGW, sysSSERaw, sysSSEClient, sysSSEGWCompiled, sysGRPCGW, sysFloor}
+var systemOrder = []string{sysDirect, sysSSEGW, sysSSERaw, sysSSEClient, sysSSEGWCompiled, sysGRPCGW, sysFloor, sysCentrifugo}
 
-// WritePlots writes throughput.svg (T1), latency.svg (T2) and density.svg
-// (T3) into dir, for the scenarios the report has, and returns the files
-// written.
+// WritePlots writes throughput.svg (T1), latency.svg (T2), density.svg
+// (T3) and fanout.svg (T5) into dir, for the scenarios the report has, and
+// returns the files written.
 func (r *Report) WritePlots(dir string) ([]string, error) {
 	var files []string
 	write := func(name string, svg []byte) error {
@@ -50,6 +51,11 @@ func (r *Report) WritePlots(dir string) ([]string, error) {
 	}
 	if len(r.T3) > 0 {
 		if err := write("density.svg", r.densityPlot()); err != nil {
+			return files, err
+		}
+	}
+	if len(r.T5) > 0 {
+		if err := write("fanout.svg", r.fanoutPlot()); err != nil {
 			return files, err
 		}
 	}

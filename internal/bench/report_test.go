@@ -82,8 +82,8 @@ func sampleReport() *Report {
 		{System: sysFloor, Protocol: "h2", Streams: 20000, RSSPerStream: 20 << 10},
 	}
 	r.T5 = []Fanout{
-		{System: sysSSEGW, Protocol: "h1", Subscribers: 10000, BackendCalls: 1, CPUPerEvent: 2, DirectClientCPUPerEvent: 4, Anchor: "T2"},
-		{System: sysCentrifugo, Protocol: "h1", Subscribers: 10000, BackendCalls: -1, CPUPerEvent: 3, DirectClientCPUPerEvent: 4, Anchor: "T2"},
+		{System: sysSSEGW, Protocol: "h1", Subscribers: 10000, BackendCalls: 1, RSSPerSubscriber: 30 << 10, CPUPerEvent: 2, DirectClientCPUPerEvent: 4, Anchor: "T2", P99: 5},
+		{System: sysCentrifugo, Protocol: "h1", Subscribers: 10000, BackendCalls: -1, RSSPerSubscriber: 70 << 10, CPUPerEvent: 3, DirectClientCPUPerEvent: 4, Anchor: "T2", P99: 4},
 	}
 	r.T4 = []Connect{
 		{System: sysDirect, ColdP50: 0.6, WarmP50: 0.2},
@@ -107,6 +107,10 @@ func TestTargets(t *testing.T) {
 		"T1 4 KiB ≤ 2 allocations per event in the gateway":                          true,
 		"T3 h1 ≤ 32 KiB RSS per idle stream in the gateway":                          false,
 		"T3 h2 ≤ 22 KiB RSS per idle stream in the gateway":                          true,
+		"T5 h1 one backend call for every subscriber":                                true,
+		"T5 h1 ≤ 24 KiB RSS per subscriber in the gateway":                           false,
+		"T5 h1 CPU per delivered event ≤ Centrifugo's":                               true,
+		"T5 h1 p99 send → receive ≤ Centrifugo's":                                    false,
 	} {
 		got, ok := met[goal]
 		if !ok {
@@ -150,10 +154,10 @@ func TestPlotsAreSVG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 {
-		t.Fatalf("plots %v, want throughput, latency and density", files)
+	if len(files) != 4 {
+		t.Fatalf("plots %v, want throughput, latency, density and fan-out", files)
 	}
-	for _, name := range []string{"throughput.svg", "latency.svg", "density.svg"} {
+	for _, name := range []string{"throughput.svg", "latency.svg", "density.svg", "fanout.svg"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -81,5 +81,24 @@ func checkTargets(r *Report) []Target {
 		out = append(out, Target{"T3 " + d.Protocol, fmt.Sprintf("≤ %g KiB RSS per idle stream in the gateway", limit/1024),
 			fmt.Sprintf("%.1f KiB (%d streams)", d.RSSPerStream/1024, d.Streams), d.RSSPerStream <= limit})
 	}
+	for _, f := range r.T5 {
+		if f.System != sysSSEGW {
+			continue
+		}
+		scenario := "T5 " + f.Protocol
+		out = append(out, Target{scenario, "one backend call for every subscriber",
+			fmt.Sprint(f.BackendCalls), f.BackendCalls == 1})
+		limit := fanoutMemoryTarget(f.Protocol)
+		out = append(out, Target{scenario, fmt.Sprintf("≤ %g KiB RSS per subscriber in the gateway", limit),
+			fmt.Sprintf("%.1f KiB", f.RSSPerSubscriber/1024), f.RSSPerSubscriber <= limit*1024})
+		c := find(r.T5, func(c Fanout) bool { return c.System == sysCentrifugo && c.Protocol == f.Protocol })
+		if c.System == "" {
+			continue
+		}
+		out = append(out, Target{scenario, "CPU per delivered event ≤ Centrifugo's",
+			fmt.Sprintf("%.2f µs vs %.2f µs", f.CPUPerEvent, c.CPUPerEvent), f.CPUPerEvent <= c.CPUPerEvent})
+		out = append(out, Target{scenario, "p99 send → receive ≤ Centrifugo's",
+			fmt.Sprintf("%.0f ms vs %.0f ms", f.P99, c.P99), f.P99 <= c.P99})
+	}
 	return out
 }
