@@ -305,4 +305,3 @@ func cmpOr(s, def string) string {
 	}
 	return s
 }
-
