@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jhump/protoreflect/v2/protoprint"
 	"go.uber.org/goleak"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
@@ -49,7 +50,12 @@ func TestForeignServers(t *testing.T) {
 		testRouteGuide(t, bins[gatewayPackage], bins[routeGuidePackage])
 	})
 	t.Run("interop TestService from a descriptor set", func(t *testing.T) {
-		testInterop(t, bins[gatewayPackage], bins[interopPackage])
+		set := writeDescriptorSet(t, testpb.File_grpc_testing_test_proto)
+		testInterop(t, bins[gatewayPackage], bins[interopPackage], "--descriptor-set", set)
+	})
+	t.Run("interop TestService from .proto files", func(t *testing.T) {
+		dir := writeProtoSources(t, testpb.File_grpc_testing_test_proto)
+		testInterop(t, bins[gatewayPackage], bins[interopPackage], "--proto", testpb.File_grpc_testing_test_proto.Path(), "--proto-path", dir)
 	})
 }
 
@@ -160,13 +166,14 @@ func post(t *testing.T, url, body string) (int, string) {
 }
 
 // testInterop runs grpc-go's interop server, which offers no reflection,
-// and the gateway command with a descriptor set of grpc.testing's files,
-// as `buf build -o` would write it, and calls the server-streaming
-// StreamingOutputCall and the unary UnaryCall and EmptyCall.
-func testInterop(t *testing.T, gateway, server string) {
-	set := writeDescriptorSet(t, testpb.File_grpc_testing_test_proto)
+// and the gateway command with source, the flags that give it
+// grpc.testing's descriptors (a descriptor set, as `buf build -o` would
+// write it, or the .proto files), and calls the server-streaming
+// StreamingOutputCall, with an enum in a query parameter, and the unary
+// UnaryCall and EmptyCall.
+func testInterop(t *testing.T, gateway, server string, source ...string) {
 	addr := startServer(t, server) // it listens on every interface: its own choice
-	g := startGateway(t, gateway, "--backend", addr, "--descriptor-set", set, "--service", interopServiceName)
+	g := startGateway(t, gateway, append(append([]string{"--backend", addr}, source...), "--service", interopServiceName)...)
 	g.printed(t, "GET  /grpc.testing.TestService/StreamingOutputCall ")
 
 	method := g.base + "/grpc.testing.TestService/StreamingOutputCall?request=" +
@@ -232,6 +239,38 @@ func sameJSON(t *testing.T, ev sse.Event, want string) bool {
 
 // writeDescriptorSet writes fd and its imports as a FileDescriptorSet,
 // imports first, as `buf build -o` does, and returns the file's name.
+// writeProtoSources writes fd and the files it imports, but for the
+// well-known types the gateway has built in, as .proto sources into a
+// directory, and returns it. grpc-go's module holds the interop server's
+// generated code, not its .proto files, which live in grpc/grpc-proto;
+// the sources printed from the same descriptors are what an operator
+// would have from there.
+func writeProtoSources(t *testing.T, fd protoreflect.FileDescriptor) string {
+	t.Helper()
+	dir := t.TempDir()
+	var files []protoreflect.FileDescriptor
+	seen := map[string]bool{}
+	var add func(protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] || strings.HasPrefix(fd.Path(), "google/protobuf/") {
+			return
+		}
+		seen[fd.Path()] = true
+		for i := range fd.Imports().Len() {
+			add(fd.Imports().Get(i).FileDescriptor)
+		}
+		files = append(files, fd)
+	}
+	add(fd)
+	var printer protoprint.Printer
+	if err := printer.PrintProtosToFileSystem(files, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// writeDescriptorSet writes fd and every file it imports, each after its
+// imports, as a FileDescriptorSet, and returns the file's path.
 func writeDescriptorSet(t *testing.T, fd protoreflect.FileDescriptor) string {
 	t.Helper()
 	set := &descriptorpb.FileDescriptorSet{}
