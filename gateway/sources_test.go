@@ -17,13 +17,12 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	demov1 "github.com/ssegw/ssegw/gen/examples/demo/v1"
 	"github.com/ssegw/ssegw/internal/demo"
+	"github.com/ssegw/ssegw/internal/descriptors"
 	protos "github.com/ssegw/ssegw/proto"
 	"github.com/ssegw/ssegw/sse"
 )
@@ -104,21 +103,7 @@ func TestDescriptorSources(t *testing.T) {
 // `buf build -o` would.
 func writeDescriptorSet(t *testing.T, fd protoreflect.FileDescriptor) string {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := range fd.Imports().Len() {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(fd)
-	raw, err := proto.Marshal(set)
+	raw, err := proto.Marshal(descriptors.SetOf(fd))
 	if err != nil {
 		t.Fatal(err)
 	}

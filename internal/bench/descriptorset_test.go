@@ -59,30 +59,3 @@ func isDynamic(m any) bool {
 	_, ok := m.(*dynamicpb.Message)
 	return ok
 }
-
-// TestDescriptorSetHasImportsFirst checks that the set holds the bench
-// proto and everything it imports, each file after its imports, as a
-// descriptor set written with its imports does.
-func TestDescriptorSetHasImportsFirst(t *testing.T) {
-	set := descriptorSet(benchv1.File_bench_v1_bench_proto)
-	pos := map[string]int{}
-	for i, f := range set.GetFile() {
-		if _, dup := pos[f.GetName()]; dup {
-			t.Errorf("%s twice", f.GetName())
-		}
-		pos[f.GetName()] = i
-	}
-	for _, name := range []string{"bench/v1/bench.proto", "google/api/annotations.proto", "google/api/http.proto",
-		"ssegw/v1/options.proto", "google/protobuf/descriptor.proto"} {
-		if _, ok := pos[name]; !ok {
-			t.Errorf("the set lacks %s: %v", name, pos)
-		}
-	}
-	for _, f := range set.GetFile() {
-		for _, dep := range f.GetDependency() {
-			if pos[dep] >= pos[f.GetName()] {
-				t.Errorf("%s comes before its import %s", f.GetName(), dep)
-			}
-		}
-	}
-}

@@ -17,10 +17,9 @@ import (
 	"go.uber.org/goleak"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/ssegw/ssegw/internal/descriptors"
 	"github.com/ssegw/ssegw/sse"
 )
 
@@ -273,21 +272,7 @@ func writeProtoSources(t *testing.T, fd protoreflect.FileDescriptor) string {
 // imports, as a FileDescriptorSet, and returns the file's path.
 func writeDescriptorSet(t *testing.T, fd protoreflect.FileDescriptor) string {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := range fd.Imports().Len() {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(fd)
-	raw, err := proto.Marshal(set)
+	raw, err := proto.Marshal(descriptors.SetOf(fd))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,12 +10,11 @@ import (
 
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
+	"github.com/ssegw/ssegw/internal/descriptors"
 	protos "github.com/ssegw/ssegw/proto"
 )
 
@@ -120,21 +119,7 @@ func (d *Descriptors) Message(name protoreflect.FullName) (*dynamicpb.Message, e
 // DescriptorSet returns the API as a serialized FileDescriptorSet with all
 // its imports, as `buf build -o` or `protoc --include_imports -o` writes it.
 func (d *Descriptors) DescriptorSet() ([]byte, error) {
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := range fd.Imports().Len() {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(d.Service.ParentFile())
-	return proto.MarshalOptions{Deterministic: true}.Marshal(set)
+	return proto.MarshalOptions{Deterministic: true}.Marshal(descriptors.SetOf(d.Service.ParentFile()))
 }
 
 // WriteSources writes the API's .proto files, and the imports that are not
