@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -52,14 +50,7 @@ func TestIdleStreamStack(t *testing.T) {
 		t.Skip("opens hundreds of streams")
 	}
 	api, conn := startQuietBackend(t)
-	set, err := api.DescriptorSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	setFile := filepath.Join(t.TempDir(), "kitchensink.binpb")
-	if err := os.WriteFile(setFile, set, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	setFile := kitchenSinkSetFile(t, api)
 	gw := newGateway(t, conn, gateway.WithDescriptorSetFile(setFile))
 	mux := http.NewServeMux()
 	mux.Handle(floorRoute, floorHandler(conn, api))
@@ -90,33 +81,31 @@ func TestIdleStreamStack(t *testing.T) {
 			if floor.stacks[0] > 0 || ssegw.stacks[0] > 0 {
 				t.Fatal("the heap dump has goroutines without the bounds of their stacks")
 			}
-			n := 0
-			for size, count := range ssegw.stacks {
-				n += count
-				if size > limit {
-					t.Errorf("%d of %d idle streams' goroutines hold %d bytes of stack, want at most %d", count, idleStreams, size, limit)
-				}
-			}
-			if n != idleStreams {
-				t.Errorf("%d goroutines in serve, want %d", n, idleStreams)
-			}
+			checkStacks(t, "idle streams'", ssegw.stacks, limit)
 			if ssegw.goroutines > floor.goroutines+0.1 {
 				t.Errorf("an idle stream holds %.1f goroutines, the floor %.1f", ssegw.goroutines, floor.goroutines)
 			}
 
 			shared := measureIdle(t, client, sharedBase+"/v1/counters/idle-"+proto+"-%d/watch", "ssegw/gateway.(*subscription).follow")
 			t.Logf("%s: shared streams' subscribers' stacks %v", proto, shared.stacks)
-			n = 0
-			for size, count := range shared.stacks {
-				n += count
-				if size > limit {
-					t.Errorf("%d of %d idle subscribers' goroutines hold %d bytes of stack, want at most %d", count, idleStreams, size, limit)
-				}
-			}
-			if n != idleStreams {
-				t.Errorf("%d goroutines of subscribers, want %d", n, idleStreams)
-			}
+			checkStacks(t, "idle subscribers'", shared.stacks, limit)
 		})
+	}
+}
+
+// checkStacks checks that idleStreams goroutines hold the stacks counted
+// by size in stacks, none of them more than limit bytes.
+func checkStacks(t *testing.T, whose string, stacks map[uint64]int, limit uint64) {
+	t.Helper()
+	n := 0
+	for size, count := range stacks {
+		n += count
+		if size > limit {
+			t.Errorf("%d of %d %s goroutines hold %d bytes of stack, want at most %d", count, idleStreams, whose, size, limit)
+		}
+	}
+	if n != idleStreams {
+		t.Errorf("%d of %s goroutines found, want %d", n, whose, idleStreams)
 	}
 }
 

@@ -173,14 +173,7 @@ func TestKitchenSink(t *testing.T) {
 	conn := dial(t, srv.Addr)
 	api := srv.Backend.Descriptors()
 
-	set, err := api.DescriptorSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	setFile := filepath.Join(t.TempDir(), "kitchensink.binpb")
-	if err := os.WriteFile(setFile, set, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	setFile := kitchenSinkSetFile(t, api)
 	// The .proto sources compiled at start, as a user's tree holds them:
 	// google/api and ssegw/v1 are left out, so that they come from the
 	// gateway's built-in copies.

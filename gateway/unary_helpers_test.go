@@ -27,14 +27,7 @@ type descriptorMode struct {
 // gateway's built-in copies).
 func kitchenSinkModes(t *testing.T, api *kitchensink.Descriptors) []descriptorMode {
 	t.Helper()
-	set, err := api.DescriptorSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	setFile := filepath.Join(t.TempDir(), "kitchensink.binpb")
-	if err := os.WriteFile(setFile, set, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	setFile := kitchenSinkSetFile(t, api)
 	sources := t.TempDir()
 	if err := kitchensink.WriteSources(sources); err != nil {
 		t.Fatal(err)
@@ -98,4 +91,19 @@ func statusOf(t *testing.T, body []byte) (code int, message string) {
 		t.Fatalf("body %s is not a google.rpc.Status: %v", body, err)
 	}
 	return *st.Code, st.Message
+}
+
+// kitchenSinkSetFile writes the kitchen-sink API's descriptor set, with its
+// imports, into a file, as `buf build -o` would, and returns its path.
+func kitchenSinkSetFile(t *testing.T, api *kitchensink.Descriptors) string {
+	t.Helper()
+	set, err := api.DescriptorSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kitchensink.binpb")
+	if err := os.WriteFile(path, set, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
