@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -208,14 +207,7 @@ func startQuietBackend(t *testing.T) (*kitchensink.Descriptors, *grpc.ClientConn
 		<-ss.Context().Done()
 		return nil
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer(grpc.UnknownServiceHandler(handler))
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	return api, dial(t, lis.Addr().String())
+	return api, startSilentBackend(t, handler)
 }
 
 // floorHandler opens the idle Watch stream and writes an event for each

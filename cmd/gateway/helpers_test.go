@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ssegw/ssegw/internal/demo"
+	"github.com/ssegw/ssegw/internal/kitchensink"
 )
 
 // instance is a gateway run in-process by a test.
@@ -234,4 +235,25 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// kitchenSinkConfig starts the kitchen-sink backend for the test and
+// writes a configuration file of one backend, it, whose methods map is
+// methods (YAML, indented under it), listening on a free loopback port.
+// It returns the file's path.
+func kitchenSinkConfig(t *testing.T, methods string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	srv, err := kitchensink.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	content := "listen: 127.0.0.1:0\nbackends:\n  - target: " + srv.Addr + "\n    methods:\n" + methods
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

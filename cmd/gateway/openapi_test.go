@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ssegw/ssegw/internal/kitchensink"
 )
 
 func TestPrintOpenAPI(t *testing.T) {
@@ -101,20 +97,10 @@ func TestOpenAPIIsServedBesideHealth(t *testing.T) {
 func TestADescriptionThatFailsStopsNoRoute(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	srv, err := kitchensink.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	file := filepath.Join(t.TempDir(), "gateway.yaml")
-	content := "listen: 127.0.0.1:0\nbackends:\n  - target: " + srv.Addr + "\n    methods:\n" +
-		"      kitchensink.v1.KitchenSink.Get: {get: '/v1/lists/{repeated_string}'}\n"
-	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := kitchenSinkConfig(t, "      kitchensink.v1.KitchenSink.Get: {get: '/v1/lists/{repeated_string}'}\n")
 
 	var out bytes.Buffer
-	err = runEnv(ctx, []string{"--config", file, "--print-openapi"}, func(string) (string, bool) { return "", false }, &out, io.Discard)
+	err := runEnv(ctx, []string{"--config", file, "--print-openapi"}, func(string) (string, bool) { return "", false }, &out, io.Discard)
 	if err == nil || exitCode(err) == 0 || !strings.Contains(err.Error(), "repeated_string") {
 		t.Errorf("--print-openapi of a route it cannot describe: %v (exit status %d)", err, exitCode(err))
 	}
